@@ -1,0 +1,36 @@
+# Two commands are the contract with a new user: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test perf perf-baseline lint check serve loadtest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## migrate, seed demo data, serve HTTP + WebSocket on 127.0.0.1:8000
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)  ## the whole fast suite, on whatever DATABASE_URL / REDIS_URL say
+	DJANGO_ENV=test $(BIN)/pytest
+
+perf: $(STAMP)  ## the perf suite: benchmarks + SLO guard against perf/baselines
+	DJANGO_ENV=test $(BIN)/pytest tests/perf
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .benchmarks

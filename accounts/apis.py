@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.services import token_for, user_create
+from config.errors import DomainError
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+
+
+class UserCreateApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    class OutputSerializer(serializers.Serializer):
+        user = UserOutputSerializer()
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, token = user_create(**data.validated_data)
+        return Response(self.OutputSerializer({"user": user, "token": token.key}).data, status=status.HTTP_201_CREATED)
+
+
+class TokenCreateApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "auth"
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None or not user.is_active:
+            raise DomainError("Wrong username or password.", code="invalid_credentials", status_code=400)
+        return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.authtoken.models import Token
+
+from config.errors import Conflict, InvalidInput
+from economy.services import wallet_create
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, is_staff: bool = False) -> tuple[AbstractUser, Token]:
+    """Sign a player up: the user, their wallet and their API token, all or nothing."""
+    User = get_user_model()
+    candidate = User(username=username, is_staff=is_staff)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise InvalidInput(" ".join(exc.messages), code="weak_password") from None
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError:
+        raise Conflict("That username is taken.", code="username_taken") from None
+    wallet_create(user=candidate)
+    return candidate, Token.objects.create(user=candidate)
+
+
+def token_for(*, user: AbstractUser) -> Token:
+    token, _ = Token.objects.get_or_create(user=user)
+    return token

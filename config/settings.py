@@ -1,0 +1,236 @@
+"""Settings, all read from the environment (see README "Configuration").
+
+Nothing set: SQLite file, in-memory channel layer, local-memory cache, DEBUG off.
+``DATABASE_URL`` switches to PostgreSQL (psycopg 3 with its pool), ``REDIS_URL``
+switches the channel layer and the cache to Redis. ``DJANGO_ENV=production``
+refuses to start without a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import database_from_url, env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Under pytest the default is "test" (fast hasher), so a bare `pytest` behaves like `make test`.
+ENVIRONMENT = env_choice(
+    "DJANGO_ENV", "test" if "pytest" in sys.modules else "development", {"development", "test", "production"}
+)
+DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if ENVIRONMENT == "production":
+        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV=production")
+    # A fresh random key per process outside production: nothing secret is committed,
+    # and sessions simply do not survive a restart of a development server.
+    SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
+elif ENVIRONMENT == "production" and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-")):
+    raise ImproperlyConfigured("SECRET_KEY is too weak for production (50+ random characters)")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",  # first, so `runserver` serves HTTP and WebSocket through ASGI
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "accounts",
+    "teams",
+    "economy",
+    "tournaments",
+    "realtime",
+    "perf",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "perf.metrics.MetricsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 20, minimum=1)
+if DATABASE_URL:
+    DATABASES = {"default": database_from_url(DATABASE_URL, pool_max_size=DB_POOL_MAX_SIZE)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                # WAL lets readers proceed while one writer commits; IMMEDIATE makes a
+                # write transaction take the write lock up front instead of failing
+                # with "database is locked" when it upgrades from a read.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: channel layer and cache ------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth -----------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if ENVIRONMENT == "test":
+    # Hashing dominates a test suite that creates users; MD5 is fine for throwaway data.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Arena API",
+    "DESCRIPTION": "Reference competitive-gaming platform: registration, results, broadcast, wallets.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Docs assets come from drf-spectacular-sidecar: the app works without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Static files, security -------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if ENVIRONMENT == "production"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Outside DEBUG, WhiteNoise serves static files straight from the finders in dev/test.
+WHITENOISE_USE_FINDERS = ENVIRONMENT != "production"
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # API bodies are tiny; a 1 MB body is refused early.
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if ENVIRONMENT == "production":
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Domain settings ----------------------------------------------------------------------
+# Transfer locking strategy (economy); see README "Wallet transfers" for the measurements.
+ECONOMY_TRANSFER_STRATEGY = env_choice(
+    "ECONOMY_TRANSFER_STRATEGY", "conditional", {"optimistic", "pessimistic", "conditional"}
+)
+ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimum=1)
+REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 200, minimum=1)
+
+# Lock observability: `lock_released` JSON events go to this file when set.
+LOCK_LOG_FILE = env_str("LOCK_LOG_FILE")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "perf.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "arena.locks": {"handlers": [], "level": "INFO", "propagate": False},
+    },
+}
+if LOCK_LOG_FILE:
+    LOGGING["handlers"]["lock_file"] = {  # type: ignore[index]
+        "class": "logging.FileHandler",
+        "filename": LOCK_LOG_FILE,
+        "formatter": "json",
+    }
+    LOGGING["loggers"]["arena.locks"]["handlers"] = ["lock_file"]  # type: ignore[index]

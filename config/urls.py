@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config import errors
+from config.health import healthz
+from perf.metrics import metrics_view
+
+api_patterns = [
+    path("auth/", include("accounts.urls")),
+    path("teams/", include("teams.urls")),
+    path("economy/", include("economy.urls")),
+    path("", include("tournaments.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Anything else under /api/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^.*$", errors.api_not_found),
+]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("", include("realtime.urls")),
+]
+
+handler400 = errors.handler400
+handler403 = errors.handler403
+handler404 = errors.handler404
+handler500 = errors.handler500

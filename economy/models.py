@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Wallet(models.Model):
+    """One per user, plus one system treasury through which coins enter the economy.
+
+    ``balance`` changes only through ``economy.services``; the check constraint is
+    the last line of defence against a negative balance, whatever a bug does.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wallet",
+    )
+    is_treasury = models.BooleanField(default=False)
+    balance = models.BigIntegerField(default=0)
+    version = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # The treasury alone may go negative: its balance is minus all coins granted.
+            models.CheckConstraint(
+                condition=Q(balance__gte=0) | Q(is_treasury=True),
+                name="wallet_balance_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_treasury=True, user__isnull=True) | Q(is_treasury=False, user__isnull=False),
+                name="wallet_owner_xor_treasury",
+            ),
+            models.UniqueConstraint(
+                fields=["is_treasury"],
+                condition=Q(is_treasury=True),
+                name="wallet_one_treasury",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "version"], name="wallet_user_version_idx")]
+
+    def __str__(self) -> str:
+        return "treasury" if self.is_treasury else f"wallet of {self.user_id}"
+
+
+class LedgerTransaction(models.Model):
+    """One money movement: its legs (LedgerEntry) always sum to zero.
+
+    ``owner`` + ``idempotency_key`` scope a client's Idempotency-Key per user;
+    ``reference`` is the stable key of system movements (entry fees, refunds,
+    rewards) so that re-running a pipeline can never pay twice.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", "Transfer"
+        GRANT = "grant", "Grant"
+        ENTRY_FEE = "entry_fee", "Entry fee"
+        REFUND = "refund", "Refund"
+        PRIZE = "prize", "Prize"
+        REWARD = "reward", "Reward"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    reference = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=Q(owner__isnull=False) & ~Q(idempotency_key=""),
+                name="ledgertx_idempotency_key_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "transfer",
+                        "grant",
+                        "entry_fee",
+                        "refund",
+                        "prize",
+                        "reward",
+                    ]
+                ),
+                name="ledgertx_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class LedgerEntry(models.Model):
+    """An immutable leg of a LedgerTransaction: a signed amount on one wallet."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField()
+    balance_after = models.BigIntegerField()
+    kind = models.CharField(max_length=16, choices=LedgerTransaction.Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="ledgerentry_amount_nonzero")]
+        indexes = [models.Index(fields=["wallet", "-id"], name="ledgerentry_wallet_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} on {self.wallet_id} (tx {self.transaction_id})"

@@ -1,0 +1,72 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import database_from_url, env_bool, env_int
+
+
+def test_env_bool_rejects_garbage(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG='maybe' is not a boolean"):
+        env_bool("FLAG")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("0", False)])
+def test_env_bool_parses(monkeypatch, raw, expected):
+    monkeypatch.setenv("FLAG", raw)
+    assert env_bool("FLAG") is expected
+
+
+def test_env_int_rejects_non_integer(monkeypatch):
+    monkeypatch.setenv("N", "ten")
+    with pytest.raises(ImproperlyConfigured, match="N='ten' is not an integer"):
+        env_int("N", 1)
+
+
+def test_database_url_builds_pooled_postgres_entry():
+    db = database_from_url("postgres://u:p%40ss@db.example:6543/arena?sslmode=require", pool_max_size=7)
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "arena",
+        "u",
+        "p@ss",
+        "db.example",
+        "6543",
+    )
+    assert db["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 7, "timeout": 10}, "sslmode": "require"}
+
+
+def test_database_url_refuses_other_schemes():
+    with pytest.raises(ImproperlyConfigured, match="'mysql' is not supported"):
+        database_from_url("mysql://u@h/db", pool_max_size=1)
+
+
+def test_production_refuses_to_start_without_secret_key():
+    import subprocess
+    import sys
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django, os; django.setup()"],
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ENV": "production", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DJANGO_ENV=production" in result.stderr
+
+
+@pytest.mark.postgres
+def test_suite_really_runs_on_postgresql(db):
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+    assert connection.settings_dict["OPTIONS"]["pool"]["max_size"] >= 1
+
+
+@pytest.mark.redis
+def test_redis_url_selects_the_redis_channel_layer_and_cache():
+    from channels.layers import get_channel_layer
+    from django.core.cache import caches
+
+    assert type(get_channel_layer()).__module__.startswith("channels_redis")
+    assert type(caches["default"]).__name__ == "RedisCache"

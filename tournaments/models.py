@@ -1,0 +1,265 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+User = settings.AUTH_USER_MODEL
+
+
+def _in(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class Season(models.Model):
+    """The lock audit plan's "Semester": finalization serialises on this row."""
+
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TournamentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REGISTRATION_OPEN = "registration_open", "Registration open"
+    REGISTRATION_CLOSED = "registration_closed", "Registration closed"
+    LIVE = "live", "Live"
+    COMPLETED = "completed", "Completed"
+    REWARDS_DISTRIBUTED = "rewards_distributed", "Rewards distributed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Tournament(models.Model):
+    Status = TournamentStatus
+
+    name = models.CharField(max_length=200)
+    game = models.CharField(max_length=100)
+    season = models.ForeignKey(
+        Season,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tournaments",
+    )
+    organizer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="organized_tournaments")
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT)
+    max_teams = models.PositiveIntegerField()
+    team_size = models.PositiveIntegerField()
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    entry_fee = models.BigIntegerField(default=0, help_text="Coins, integer minor units.")
+    # {"1": {"xp": 500, "coins": 1000}, "2": {...}, "default": {...}}; empty = defaults.
+    reward_policy = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("status", TournamentStatus),
+                name="tournament_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(max_teams__gte=2), name="tournament_max_teams_gte_2"),
+            models.CheckConstraint(condition=Q(team_size__gte=1), name="tournament_team_size_gte_1"),
+            models.CheckConstraint(condition=Q(entry_fee__gte=0), name="tournament_entry_fee_gte_0"),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="tournament_registration_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Confirmed"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REJECTED = "rejected", "Rejected"
+
+
+class Registration(models.Model):
+    Status = RegistrationStatus
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="registrations")
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="registrations")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("status", RegistrationStatus),
+                name="registration_status_valid",
+            ),
+            # One live registration per team and tournament; withdrawn ones stay as history.
+            models.UniqueConstraint(
+                fields=["tournament", "team"],
+                condition=Q(status__in=["pending", "confirmed", "waitlisted"]),
+                name="registration_one_active_per_team",
+            ),
+        ]
+        # The organizer listing's covering index, idx_registration_tournament_status,
+        # lives in migration 0002 only: its name is longer than Django's 30-character
+        # limit for Meta.indexes, and it is built CONCURRENTLY on PostgreSQL.
+
+    def __str__(self) -> str:
+        return f"{self.team_id} → {self.tournament_id} ({self.status})"
+
+
+class RosterEntry(models.Model):
+    """The players a registration froze at registration time.
+
+    The partial unique constraint is what guarantees that no player sits in two
+    teams of one tournament, however requests race: the database refuses the
+    second roster, not a check-then-insert in Python.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="roster")
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tournament", "user"],
+                condition=Q(active=True),
+                name="roster_one_team_per_player",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in registration {self.registration_id}"
+
+
+class MatchStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    AWAITING_CONFIRMATION = "awaiting_confirmation", "Awaiting confirmation"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Match(models.Model):
+    Status = MatchStatus
+
+    class Slot(models.TextChoices):
+        A = "a", "Team A"
+        B = "b", "Team B"
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="matches")
+    round = models.PositiveIntegerField()
+    position = models.PositiveIntegerField()
+    team_a = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    team_b = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SCHEDULED)
+    score_a = models.PositiveIntegerField(null=True, blank=True)
+    score_b = models.PositiveIntegerField(null=True, blank=True)
+    winner = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    next_match = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    next_slot = models.CharField(max_length=1, choices=Slot.choices, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "position"]
+        constraints = [
+            models.CheckConstraint(condition=_in("status", MatchStatus), name="match_status_valid"),
+            models.UniqueConstraint(fields=["tournament", "round", "position"], name="match_unique_slot"),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(winner__isnull=False),
+                name="match_confirmed_has_winner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tournament_id} R{self.round}#{self.position}"
+
+
+class ResultReport(models.Model):
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="reports")
+    side = models.CharField(max_length=1, choices=Match.Slot.choices)
+    reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    score_a = models.PositiveIntegerField()
+    score_b = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["match", "side"], name="report_one_per_side"),
+            models.CheckConstraint(condition=Q(side__in=["a", "b"]), name="report_side_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.match_id} side {self.side}: {self.score_a}-{self.score_b}"
+
+
+class PlayerSkill(models.Model):
+    """The audit plan's "UserLicense": rating, XP and history counters per player."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="skill")
+    rating = models.IntegerField(default=1500)
+    xp = models.BigIntegerField(default=0)
+    tournaments_played = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(xp__gte=0), name="playerskill_xp_gte_0")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.rating}"
+
+
+class TournamentParticipation(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="participations")
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="participations")
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="+")
+    placement = models.PositiveIntegerField()
+    xp_awarded = models.BigIntegerField(default=0)
+    coins_awarded = models.BigIntegerField(default=0)
+    rating_before = models.IntegerField()
+    rating_after = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "tournament"],
+                name="participation_unique_user_tournament",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} #{self.placement} in {self.tournament_id}"
+
+
+class TournamentBadge(models.Model):
+    class BadgeType(models.TextChoices):
+        CHAMPION = "champion", "Champion"
+        FINALIST = "finalist", "Finalist"
+        FIRST_TOURNAMENT = "first_tournament", "First tournament"
+        FIVE_TOURNAMENTS = "five_tournaments", "5 tournaments played"
+        TEN_TOURNAMENTS = "ten_tournaments", "10 tournaments played"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="badges")
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="badges")
+    badge_type = models.CharField(max_length=32, choices=BadgeType.choices)
+    awarded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "tournament", "badge_type"],
+                name="badge_unique_per_tournament",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.badge_type} for {self.user_id} in {self.tournament_id}"
