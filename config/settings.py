@@ -91,7 +91,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
-DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 20, minimum=1)
+# Per process. The test default is larger because concurrency tests open one
+# connection per thread (40 threads behind a barrier).
+DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 48 if ENVIRONMENT == "test" else 16, minimum=1)
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL, pool_max_size=DB_POOL_MAX_SIZE)}
 else:
@@ -117,13 +119,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "arena")},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("REDIS_PREFIX", "arena"),
         }
     }
 else:
