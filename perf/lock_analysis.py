@@ -341,7 +341,10 @@ def parse_events(lines: Iterable[str], *, strict: bool = False) -> ParseResult:
             continue
         parse = _released if kind == LOCK_RELEASED else _incident
         outcome = parse(record, line_no=line_no)
-        (errors if isinstance(outcome, LineError) else events).append(outcome)
+        if isinstance(outcome, LineError):
+            errors.append(outcome)
+        else:
+            events.append(outcome)
     return ParseResult(tuple(events), tuple(errors), read, non_json, foreign)
 
 
@@ -849,6 +852,7 @@ def _detail_lines(report: Report) -> list[StyledLine]:
         window = report.window
         lines.append((f"Window: {window.start.isoformat()} .. {window.end.isoformat()}", None))
     lines.append((", ".join(f"{k}={v}" for k, v in report.counts.items()), None))
+    labelled: list[tuple[str, HoldRow | DeadlockCheck | IntegrityCheck]]
     labelled = [(f"{r.pipeline}.{r.entity_type}", r) for r in report.groups]
     labelled += [("deadlocks", report.deadlocks), ("integrity", report.integrity)]
     for label, check in labelled:
