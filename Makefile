@@ -34,3 +34,16 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles .pytest_cache .benchmarks
+
+# --- Production shape (docs/production.md) -------------------------------------------------
+WORKERS ?= 2
+BIND ?= 127.0.0.1:8000
+
+serve: $(STAMP)  ## WORKERS=N uvicorn workers under gunicorn on BIND; needs SECRET_KEY, DATABASE_URL, REDIS_URL
+	DJANGO_ENV=production $(BIN)/python manage.py migrate --noinput
+	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_ENV=production WORKERS=$(WORKERS) BIND=$(BIND) \
+		$(BIN)/gunicorn --config deploy/gunicorn.conf.py deploy.asgi:application
+
+loadtest: $(STAMP)  ## start `serve` with WORKERS=N, drive the four hot paths, print the table, stop both
+	$(BIN)/python -m loadtest --workers $(WORKERS) $(LOADTEST_ARGS)

@@ -88,6 +88,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OverflowError):
+        # SQLite cannot bind an integer beyond 64 bits where PostgreSQL simply finds no
+        # row: such an id (from a URL; bodies are bounded by serializers) names nothing.
+        exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -8,6 +8,7 @@ refuses to start without a real ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -144,6 +145,17 @@ if ENVIRONMENT == "test":
     # Hashing dominates a test suite that creates users; MD5 is fine for throwaway data.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+
+def _throttle_rate(name: str, default: str) -> str | None:
+    """``N/second|minute|hour|day`` (DRF's syntax), or empty/``off`` for no limit."""
+    raw = env_str(name, default).strip().lower()
+    if raw in {"", "off"}:
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", raw):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate like 20/minute (or off)")
+    return raw
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -153,11 +165,24 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Only views that name a `throttle_scope` are limited (signup/token: "auth",
+    # transfers: "transfers"); see docs/production.md "Throttling".
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Off by default under tests (benchmarks repeat one user's transfer thousands
+        # of times); tests/api/hardening switches them on.
+        "auth": _throttle_rate("THROTTLE_AUTH_RATE", "" if ENVIRONMENT == "test" else "20/minute"),
+        "transfers": _throttle_rate("THROTTLE_TRANSFERS_RATE", "" if ENVIRONMENT == "test" else "120/minute"),
+    },
+    # 0: the throttle keys anonymous clients by the socket's address, never by a
+    # client-supplied X-Forwarded-For (DRF's default, None, trusts that header). The
+    # server already rewrites the address from trusted proxies (FORWARDED_ALLOW_IPS).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -228,6 +253,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
         "arena.locks": {"handlers": [], "level": "INFO", "propagate": False},
+        # One JSON line per request from deploy.asgi; off (level above INFO, so the
+        # middleware skips the work) unless REQUEST_LOG, which production defaults on.
+        "arena.request": {
+            "handlers": ["console"],
+            "level": "INFO" if env_bool("REQUEST_LOG", default=ENVIRONMENT == "production") else "CRITICAL",
+            "propagate": False,
+        },
     },
 }
 if LOCK_LOG_FILE:

@@ -1,11 +1,394 @@
+"""Every balance change goes through this module: the API, entry fees and refunds
+(registration), rewards and prizes (finalization), grants.
+
+Money is conserved by construction: each movement is one LedgerTransaction whose
+two legs sum to zero, written in the same database transaction as the balance
+changes. System movements (fees, refunds, rewards, grants) go against the
+treasury wallet, which alone may go negative.
+
+Wallets rank last in the global lock order (perf.lock_events), so callers may move
+money after taking their own locks.
+"""
+
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+import dataclasses
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
 
-from economy.models import Wallet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DataError, IntegrityError, OperationalError, transaction
+
+from config.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from economy import locks
+from economy.models import LedgerEntry, LedgerTransaction, Wallet
+
+#: Larger amounts are refused: JSON clients (JavaScript) lose integer precision above 2^53.
+MAX_AMOUNT = 2**53
+#: SQLSTATEs after which the whole transaction may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
+STRATEGIES = ("optimistic", "pessimistic", "conditional")
+_BACKOFF_BASE_SECONDS = 0.001
+_BACKOFF_CAP_SECONDS = 0.05
 
 
 def wallet_create(*, user: AbstractBaseUser) -> Wallet:
     """Create the user's wallet; idempotent, so it is safe for users made elsewhere (admin)."""
     wallet, _ = Wallet.objects.get_or_create(user=user)
     return wallet
+
+
+def treasury_get() -> Wallet:
+    """The system wallet, created on first use (a flushed test database has none)."""
+    treasury, _ = Wallet.objects.get_or_create(is_treasury=True, defaults={"user": None})
+    return treasury
+
+
+def _check_amount(amount: object) -> int:
+    if type(amount) is not int or not 0 < amount <= MAX_AMOUNT:
+        raise InvalidInput(f"amount must be an integer between 1 and {MAX_AMOUNT}.", code="invalid_amount")
+    return amount
+
+
+# --- System movements: user wallet <-> treasury ----------------------------------------
+
+
+def wallet_debit(*, user: AbstractBaseUser, amount: int, kind: str, reference: str) -> LedgerTransaction:
+    """Move ``amount`` from the user's wallet to the treasury (an entry fee, say).
+
+    Raises Unprocessable(code="insufficient_funds") and writes nothing if the wallet
+    is short. Idempotent on ``reference``: a second call with the same reference
+    returns the first transaction and writes nothing.
+    """
+    return _system_movement(
+        user=user, delta=-_check_amount(amount), kind=kind, reference=reference, caller="wallet_debit"
+    )
+
+
+def wallet_credit(*, user: AbstractBaseUser, amount: int, kind: str, reference: str) -> LedgerTransaction:
+    """Move ``amount`` from the treasury to the user's wallet (refund, prize, reward).
+
+    Idempotent on ``reference``, like ``wallet_debit``. Creates a missing wallet.
+    """
+    return _system_movement(
+        user=user, delta=_check_amount(amount), kind=kind, reference=reference, caller="wallet_credit"
+    )
+
+
+def wallet_grant(*, user: AbstractBaseUser, amount: int) -> tuple[LedgerTransaction, int]:
+    """Mint coins for a user (staff API, ``economy_grant``); returns the user's new balance."""
+    try:
+        # No reference: every grant is a new movement (the staff API has no retries to dedupe).
+        return _system_movement_once(
+            user=user,
+            delta=_check_amount(amount),
+            kind=LedgerTransaction.Kind.GRANT,
+            reference=None,
+            caller="wallet_grant",
+        )
+    except DataError:
+        # 64-bit overflow of the receiver (or of the treasury's negative balance).
+        raise Unprocessable("That grant would overflow a balance.", code="balance_overflow") from None
+
+
+def _system_movement(
+    *, user: AbstractBaseUser, delta: int, kind: str, reference: str, caller: str
+) -> LedgerTransaction:
+    if kind not in LedgerTransaction.Kind.values:
+        raise InvalidInput(f"unknown ledger kind {kind!r}.", code="invalid_kind")
+    try:
+        ledger_transaction, _balance = _system_movement_once(
+            user=user, delta=delta, kind=kind, reference=reference, caller=caller
+        )
+    except IntegrityError:
+        # The reference was taken, by an earlier call or by a concurrent one that
+        # committed while our INSERT waited on the unique index: replay it. Our
+        # savepoint was rolled back, so nothing of this call remains.
+        existing = LedgerTransaction.objects.filter(reference=reference).first()
+        if existing is None:
+            raise
+        return existing
+    return ledger_transaction
+
+
+@transaction.atomic
+def _system_movement_once(
+    *, user: AbstractBaseUser, delta: int, kind: str, reference: str | None, caller: str
+) -> tuple[LedgerTransaction, int]:
+    """One movement in one savepoint: the reference claim first, the treasury last.
+
+    The treasury row is the one every fee and reward touches: it is updated by the
+    last statement before the ledger legs so this call holds its lock as briefly as
+    it can (the lock still lasts until the caller's commit; see docs/economy.md).
+    """
+    ledger_transaction = LedgerTransaction.objects.create(kind=kind, reference=reference)
+    user_leg = _user_wallet_add(user=user, delta=delta, caller=caller)
+    treasury_leg = _treasury_add(delta=-delta, caller=caller)
+    _legs_create(transaction_id=ledger_transaction.pk, kind=kind, legs=[(user_leg, delta), (treasury_leg, -delta)])
+    return ledger_transaction, user_leg[1]
+
+
+def _user_wallet_add(*, user: AbstractBaseUser, delta: int, caller: str) -> tuple[int, int]:
+    if delta < 0:
+        # Guarded in SQL: no read, no window between "check funds" and "debit".
+        leg = locks.wallet_add(delta=delta, where=locks.BY_USER_IF_FUNDS, params=[user.pk, -delta], caller=caller)
+        if leg is None:
+            raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+        return leg
+    leg = locks.wallet_add(delta=delta, where=locks.BY_USER, params=[user.pk], caller=caller)
+    if leg is None:  # a user made without the signup service (createsuperuser)
+        wallet_create(user=user)
+        leg = locks.wallet_add(delta=delta, where=locks.BY_USER, params=[user.pk], caller=caller)
+    assert leg is not None
+    return leg
+
+
+def _treasury_add(*, delta: int, caller: str) -> tuple[int, int]:
+    leg = locks.wallet_add(delta=delta, where=locks.TREASURY, params=[True], caller=caller)
+    if leg is None:
+        treasury_get()
+        leg = locks.wallet_add(delta=delta, where=locks.TREASURY, params=[True], caller=caller)
+    assert leg is not None
+    return leg
+
+
+def _legs_create(*, transaction_id: int, kind: str, legs: list[tuple[tuple[int, int], int]]) -> None:
+    """Write the ledger legs; ``legs`` holds ((wallet_id, balance_after), amount) pairs."""
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction_id=transaction_id, wallet_id=wallet_id, amount=amount, balance_after=balance_after, kind=kind
+        )
+        for (wallet_id, balance_after), amount in legs
+    )
+
+
+# --- Transfers between users -------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TransferOutcome:
+    """What the API answers. ``replayed``: an earlier request with this key answered it."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+    attempts: int = 1
+    #: Why each earlier attempt ran again: "optimistic_miss", "40001" or "40P01" (benchmarks count them).
+    retry_reasons: tuple[str, ...] = ()
+
+
+class _OptimisticMiss(Exception):
+    """A wallet's version changed between our read and our write: run again."""
+
+
+def transfer_fingerprint(*, to_user_id: int, amount: int) -> str:
+    """The request's identity for Idempotency-Key reuse detection (Stripe semantics)."""
+    canonical = json.dumps({"amount": amount, "to_user_id": to_user_id}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def wallet_transfer(
+    *,
+    sender: AbstractBaseUser,
+    to_user_id: int,
+    amount: int,
+    idempotency_key: str,
+    strategy: str | None = None,
+) -> TransferOutcome:
+    """Move ``amount`` from the sender's wallet to the receiver's, exactly once per key.
+
+    Runs the whole transaction again after a serialization failure, a deadlock or an
+    optimistic miss, with jittered exponential backoff, then gives up with 409
+    ``contention``. Precondition: not inside a caller's transaction (a retry must
+    start a fresh one; inside one it would only roll back to a savepoint).
+    """
+    _check_amount(amount)
+    move = _STRATEGY_MOVES[strategy or settings.ECONOMY_TRANSFER_STRATEGY]
+    fingerprint = transfer_fingerprint(to_user_id=to_user_id, amount=amount)
+    attempts = settings.ECONOMY_TRANSFER_MAX_RETRIES + 1
+    reasons: list[str] = []
+    for attempt in range(1, attempts + 1):
+        try:
+            outcome = _transfer_once(
+                sender=sender,
+                to_user_id=to_user_id,
+                amount=amount,
+                key=idempotency_key,
+                fingerprint=fingerprint,
+                move=move,
+            )
+        except (_OptimisticMiss, OperationalError) as exc:
+            reason = _retry_reason(exc)
+            if reason is None:
+                raise
+            if attempt == attempts:
+                raise Conflict("Too much contention on these wallets; try again.", code="contention") from None
+            reasons.append(reason)
+            _backoff(attempt)
+            continue
+        except IntegrityError:
+            # A concurrent request with the same key committed first (our INSERT
+            # waited on the unique index): the constraint decided, we replay.
+            outcome = _transfer_replay(sender=sender, key=idempotency_key, fingerprint=fingerprint)
+            if outcome is None:
+                raise
+        return dataclasses.replace(outcome, attempts=attempt, retry_reasons=tuple(reasons))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retry_reason(exc: Exception) -> str | None:
+    """Why the transaction may run again, or None when it may not."""
+    if isinstance(exc, _OptimisticMiss):
+        return "optimistic_miss"
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return sqlstate if sqlstate in RETRYABLE_SQLSTATES else None
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter: spreads the retrying transactions apart instead of re-colliding them.
+    ceiling = min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt)
+    time.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not cryptography
+
+
+@transaction.atomic
+def _transfer_once(
+    *, sender: AbstractBaseUser, to_user_id: int, amount: int, key: str, fingerprint: str, move: _Move
+) -> TransferOutcome:
+    replay = _transfer_replay(sender=sender, key=key, fingerprint=fingerprint)
+    if replay is not None:
+        return replay
+    if to_user_id == sender.pk:
+        raise Unprocessable("You cannot transfer to yourself.", code="self_transfer")
+    sender_leg, receiver_leg = move(sender_id=sender.pk, receiver_id=to_user_id, amount=amount)
+    body = {"from_user_id": sender.pk, "to_user_id": to_user_id, "amount": amount, "balance": sender_leg[1]}
+    # The key is claimed last: a concurrent twin blocks here on the unique index, and
+    # when it loses, its whole attempt (wallet updates included) rolls back.
+    ledger_transaction = LedgerTransaction.objects.create(
+        kind=LedgerTransaction.Kind.TRANSFER,
+        owner=sender,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        response_status=201,
+        response_body=body,
+    )
+    _legs_create(
+        transaction_id=ledger_transaction.pk,
+        kind=LedgerTransaction.Kind.TRANSFER,
+        legs=[(sender_leg, -amount), (receiver_leg, amount)],
+    )
+    return TransferOutcome(status=201, body={"id": ledger_transaction.pk, **body})
+
+
+def _transfer_replay(*, sender: AbstractBaseUser, key: str, fingerprint: str) -> TransferOutcome | None:
+    stored = (
+        LedgerTransaction.objects.filter(owner=sender, idempotency_key=key)
+        .values("pk", "fingerprint", "response_status", "response_body")
+        .first()
+    )
+    if stored is None:
+        return None
+    if stored["fingerprint"] != fingerprint:
+        raise Unprocessable("This Idempotency-Key was used with another request.", code="idempotency_key_reused")
+    # The stored body leaves out the id, which is only known once the row exists.
+    return TransferOutcome(
+        status=stored["response_status"], body={"id": stored["pk"], **stored["response_body"]}, replayed=True
+    )
+
+
+# Each strategy moves the money and returns the (wallet_id, balance_after) of the
+# sender's and the receiver's legs. All update in wallet-id order, so two transfers
+# over the same pair in opposite directions can never deadlock each other.
+_Leg = tuple[int, int]
+_Move = Callable[..., tuple[_Leg, _Leg]]
+
+
+def _move_conditional(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
+    """No read, no lock before writing: two guarded UPDATEs. The row lock each one
+    takes lasts only from the UPDATE to commit, and a waiting UPDATE re-checks
+    ``balance >= amount`` on the committed row, so there is neither a lost update
+    nor a retry for anything but a deadlock (impossible in id order)."""
+    rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id)
+    legs: dict[int, _Leg] = {}
+    for row in sorted(rows.values(), key=lambda r: r["id"]):
+        if row["user_id"] == sender_id:
+            where, params = locks.BY_ID_IF_FUNDS, [row["id"], amount]
+        else:
+            where, params = locks.BY_ID, [row["id"]]
+        delta = -amount if row["user_id"] == sender_id else amount
+        leg = locks.wallet_add(delta=delta, where=where, params=params, caller="wallet_transfer", wallet_id=row["id"])
+        if leg is None:
+            raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+        legs[row["user_id"]] = leg
+    return legs[sender_id], legs[receiver_id]
+
+
+def _move_optimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
+    """Read balances and versions, then compare-and-swap each wallet on its version."""
+    rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id)
+    if rows[sender_id]["balance"] < amount:
+        raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+    legs: dict[int, _Leg] = {}
+    for row in sorted(rows.values(), key=lambda r: r["id"]):
+        delta = -amount if row["user_id"] == sender_id else amount
+        leg = locks.wallet_add(
+            delta=delta,
+            where=locks.BY_ID_IF_VERSION,
+            params=[row["id"], row["version"]],
+            caller="wallet_transfer",
+            wallet_id=row["id"],
+        )
+        if leg is None:
+            raise _OptimisticMiss
+        legs[row["user_id"]] = leg
+    return legs[sender_id], legs[receiver_id]
+
+
+def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
+    """Lock both wallets (FOR NO KEY UPDATE, id order), check, then update."""
+    rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id, lock=True)
+    if rows[sender_id]["balance"] < amount:
+        raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+    legs: dict[int, _Leg] = {}
+    for row in sorted(rows.values(), key=lambda r: r["id"]):
+        delta = -amount if row["user_id"] == sender_id else amount
+        leg = locks.wallet_add(
+            delta=delta, where=locks.BY_ID, params=[row["id"]], caller="wallet_transfer", wallet_id=row["id"]
+        )
+        assert leg is not None  # we hold the lock
+        legs[row["user_id"]] = leg
+    return legs[sender_id], legs[receiver_id]
+
+
+_STRATEGY_MOVES: dict[str, _Move] = {
+    "optimistic": _move_optimistic,
+    "pessimistic": _move_pessimistic,
+    "conditional": _move_conditional,
+}
+
+
+def _wallet_rows(
+    *, user_ids: list[int], sender_id: int, receiver_id: int, lock: bool = False
+) -> dict[int, dict[str, int]]:
+    """Both wallets keyed by user id; 404 for an unknown receiver, missing wallets made."""
+    rows = _wallet_rows_read(user_ids=user_ids, lock=lock)
+    if len(rows) == 2:
+        return rows
+    if receiver_id not in rows and not get_user_model().objects.filter(pk=receiver_id).exists():
+        raise NotFound("No user with that id.", code="receiver_not_found")
+    # A user made without the signup service (createsuperuser) has no wallet yet.
+    for user_id in set(user_ids) - set(rows):
+        Wallet.objects.get_or_create(user_id=user_id)
+    return _wallet_rows_read(user_ids=user_ids, lock=lock)
+
+
+def _wallet_rows_read(*, user_ids: list[int], lock: bool) -> dict[int, dict[str, int]]:
+    if lock:
+        return locks.wallets_lock(user_ids=user_ids, caller="wallet_transfer")
+    rows = Wallet.objects.filter(user_id__in=user_ids).values("id", "user_id", "balance", "version")
+    return {row["user_id"]: row for row in rows}

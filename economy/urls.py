@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from economy.apis import GrantCreateApi, LedgerEntryListApi, TransferCreateApi, WalletDetailApi
+
+urlpatterns = [
+    path("transfers/", TransferCreateApi.as_view(), name="transfer-create"),
+    path("grants/", GrantCreateApi.as_view(), name="grant-create"),
+    path("wallet/", WalletDetailApi.as_view(), name="wallet-detail"),
+    path("wallet/ledger/", LedgerEntryListApi.as_view(), name="ledger-entry-list"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from realtime.views import tournament_live_page
+
+urlpatterns = [
+    path("tournaments/<int:tournament_id>/live/", tournament_live_page, name="tournament-live"),
+]

@@ -1,3 +1,19 @@
-from django.urls import path  # noqa: F401
+"""Match routes (included by tournaments/urls.py under /api/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from tournaments.match_apis import (
+    MatchDetailApi,
+    MatchResolveApi,
+    MatchResultSubmitApi,
+    TournamentMatchListApi,
+    TournamentStartApi,
+)
+
+urlpatterns = [
+    path("tournaments/<int:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
+    path("tournaments/<int:tournament_id>/matches/", TournamentMatchListApi.as_view(), name="tournament-match-list"),
+    path("matches/<int:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
+    path("matches/<int:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
+    path("matches/<int:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
+]

@@ -1,0 +1,62 @@
+"""Per-scope rate limits that hold across worker processes.
+
+DRF's ``SimpleRateThrottle`` keeps a list of request timestamps per client and writes
+it back after reading it. With several workers, two requests can read the same list
+and both pass: the limit leaks by the number of workers. This throttle counts in a
+fixed window with ``cache.add`` + ``cache.incr``, which are atomic in Redis (and in
+the local-memory cache of a single process), so every worker sees the same count.
+The price of a fixed window is a possible burst of twice the limit across a window
+boundary; for abuse limits on signup, token and transfers that is acceptable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+if TYPE_CHECKING:  # rest_framework.views imports this module while it is being defined
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+
+class ScopedRateThrottle(throttling.ScopedRateThrottle):
+    """Limits views that set ``throttle_scope``; the key is the user, else the client IP."""
+
+    cache_format = "throttle:%(scope)s:%(ident)s"
+
+    def get_rate(self) -> str | None:
+        # Read at call time (DRF binds the rates at import), so settings overrides apply.
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        if self.scope not in rates:
+            raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}")
+        return rates[self.scope]
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return self._count(self.get_cache_key(request, view)) <= self.num_requests
+
+    def _count(self, client_key: str) -> int:
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        key = f"{client_key}:{window}"
+        self.cache.add(key, 0, timeout=self.duration + 1)
+        try:
+            return self.cache.incr(key)
+        except ValueError:
+            # The key expired between add() and incr(): this request opens a new window.
+            self.cache.add(key, 1, timeout=self.duration + 1)
+            return 1
+
+    def wait(self) -> float:
+        return max(1, math.ceil(self.window_ends_at - self.now))

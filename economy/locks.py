@@ -1,0 +1,74 @@
+"""Row locks of the economy app, each observed and ranked (see perf.lock_events).
+
+Wallets rank last in the global lock order, so any pipeline may move money after
+taking its own locks. Rows of one type are locked in ascending primary key.
+
+Two kinds of lock site live here:
+- ``wallets_lock``: an explicit ``SELECT ... FOR NO KEY UPDATE`` (the pessimistic
+  transfer strategy). ``no_key`` because we never change a wallet's key: inserting a
+  LedgerEntry that references the wallet must not wait for it.
+- ``wallet_add``: the guarded ``UPDATE ... RETURNING`` that the other paths use. An
+  UPDATE takes the same row lock as FOR NO KEY UPDATE, so it is observed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from economy.models import Wallet
+from perf.lock_events import observe_lock
+
+PIPELINE = "economy"
+
+# Django's update() cannot return the new balance, and re-reading it would cost a
+# query per leg; RETURNING gives the balance the row really has after our change
+# (under READ COMMITTED, PostgreSQL re-checks the WHERE on the latest row version
+# after waiting for a concurrent writer, so the guard and the result are exact).
+_ADD_SQL = (
+    f"UPDATE {Wallet._meta.db_table} "  # noqa: S608 - table name from model metadata, values bound
+    "SET balance = balance + %s, version = version + 1, updated_at = %s "
+    "WHERE {where} RETURNING id, balance"
+)
+
+#: WHERE clauses of ``wallet_add``; each one is a compare-and-swap guard.
+BY_ID = "id = %s"
+BY_ID_IF_FUNDS = "id = %s AND balance >= %s"
+BY_ID_IF_VERSION = "id = %s AND version = %s"
+BY_USER = "user_id = %s"
+BY_USER_IF_FUNDS = "user_id = %s AND balance >= %s"
+TREASURY = "is_treasury = %s"
+
+
+def wallet_add(
+    *, delta: int, where: str, params: Sequence[Any], caller: str, wallet_id: int | None = None
+) -> tuple[int, int] | None:
+    """Add ``delta`` to the one wallet matched by ``where``; bump its version.
+
+    Returns ``(wallet_id, balance_after)``, or None when no row matched (unknown
+    wallet, or the guard refused: not enough funds, stale version).
+    Precondition: inside ``transaction.atomic`` (the row lock lasts until commit).
+    """
+    with (
+        observe_lock(pipeline=PIPELINE, entity_type="Wallet", entity_id=wallet_id, caller=caller),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(_ADD_SQL.replace("{where}", where), [delta, timezone.now(), *params])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def wallets_lock(*, user_ids: Iterable[int], caller: str) -> dict[int, dict[str, int]]:
+    """Lock the wallets of these users in id order (one statement); keyed by user id."""
+    ids = sorted(set(user_ids))
+    with observe_lock(pipeline=PIPELINE, entity_type="Wallet", entity_id=None, caller=caller):
+        rows = list(
+            Wallet.objects.filter(user_id__in=ids)
+            .order_by("pk")
+            .select_for_update(of=("self",), no_key=True)
+            .values("id", "user_id", "balance", "version")
+        )
+    return {row["user_id"]: row for row in rows}

@@ -1,0 +1,69 @@
+"""Reads of the economy: a wallet, its ledger, and the reconciliation of the books."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from economy.models import LedgerEntry, LedgerTransaction, Wallet
+
+
+@dataclass(frozen=True)
+class WalletView:
+    balance: int
+    version: int
+
+
+def wallet_get(*, user: AbstractBaseUser) -> WalletView:
+    """The user's balance; a user whose wallet was never made has 0 (a read writes nothing)."""
+    row = Wallet.objects.filter(user=user).values_list("balance", "version").first()
+    return WalletView(balance=row[0], version=row[1]) if row else WalletView(balance=0, version=0)
+
+
+def ledger_entry_list(*, user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
+    """The user's ledger legs, newest first (served by index (wallet_id, -id))."""
+    return (
+        LedgerEntry.objects.filter(wallet__user=user)
+        .order_by("-id")
+        .values("id", "transaction_id", "kind", "amount", "balance_after", "created_at")
+    )
+
+
+@dataclass(frozen=True)
+class Offenders:
+    """What ``economy_reconcile`` reports; empty lists mean the books balance."""
+
+    wallets: list[dict]
+    transactions: list[dict]
+
+    @property
+    def clean(self) -> bool:
+        return not self.wallets and not self.transactions
+
+
+def ledger_reconcile() -> Offenders:
+    """Two aggregate queries: wallets whose balance is not the sum of their legs, and
+    transactions whose legs do not sum to zero (or that have fewer than two legs)."""
+    leg_sum = (
+        LedgerEntry.objects.filter(wallet=OuterRef("pk"))
+        .order_by()
+        .values("wallet")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    wallets = list(
+        Wallet.objects.annotate(ledger=Coalesce(Subquery(leg_sum), Value(0)))
+        .exclude(balance=F("ledger"))
+        .order_by("pk")
+        .values("id", "user_id", "is_treasury", "balance", "ledger")
+    )
+    transactions = list(
+        LedgerTransaction.objects.annotate(total=Coalesce(Sum("entries__amount"), Value(0)), legs=Count("entries"))
+        .exclude(total=0, legs__gte=2)
+        .order_by("pk")
+        .values("id", "kind", "total", "legs")
+    )
+    return Offenders(wallets=wallets, transactions=transactions)

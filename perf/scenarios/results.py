@@ -1,0 +1,77 @@
+"""Match result hot path: one captain reports, the other confirms, the winner advances.
+
+Each timed call is the pair of requests that settles one match through the API: side
+a's report (201 ``awaiting_confirmation``) then side b's identical report (200
+``confirmed``, winner written into the next match). ``prepare`` builds fresh matches,
+each with its own empty next match, in three bulk statements, untimed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+
+from perf.harness import Scenario, api_client, expect, register
+from teams.models import Membership, Team
+from tournaments.models import Match, Tournament
+
+SCORE = {"score_a": 2, "score_b": 1}
+
+
+def _captain_and_team(label: str) -> tuple[str, Team]:
+    """A captain (no password hashing: setup stays cheap), their one-player team, their token."""
+    user = get_user_model()(username=f"res-{label}-{uuid.uuid4().hex[:12]}")
+    user.set_unusable_password()
+    user.save()
+    team = Team.objects.create(name=f"Results {label}", tag=uuid.uuid4().hex[:12], captain=user)
+    Membership.objects.create(team=team, user=user, role=Membership.Role.CAPTAIN)
+    return Token.objects.create(user=user).key, team
+
+
+@register
+class ResultsScenario(Scenario):
+    name = "results"
+    description = "POST /api/matches/{id}/result/ by both captains: report (201), confirm + advance (200)"
+
+    def setup(self) -> None:
+        token_a, self.team_a = _captain_and_team("a")
+        token_b, self.team_b = _captain_and_team("b")
+        self.tournament = Tournament.objects.create(
+            name=f"Results bench {uuid.uuid4().hex[:8]}",
+            game="chess",
+            organizer=self.team_a.captain,
+            status=Tournament.Status.LIVE,
+            max_teams=2,
+            team_size=1,
+        )
+        self.client_a, self.client_b = api_client(token=token_a), api_client(token=token_b)
+        self.positions = itertools.count(1)
+
+    def prepare(self, count: int) -> list[Any]:
+        positions = [next(self.positions) for _ in range(count)]
+        matches = Match.objects.bulk_create(
+            Match(tournament=self.tournament, round=1, position=p, team_a=self.team_a, team_b=self.team_b)
+            for p in positions
+        )
+        # Created after the round-1 matches: each next match has the higher pk, the
+        # order in which confirmations lock (see tournaments.match_services).
+        following = Match.objects.bulk_create(Match(tournament=self.tournament, round=2, position=p) for p in positions)
+        for match, next_match in zip(matches, following, strict=True):
+            match.next_match, match.next_slot = next_match, Match.Slot.A
+        Match.objects.bulk_update(matches, ["next_match", "next_slot"])
+        return [match.pk for match in matches]
+
+    def run(self, item: Any) -> None:
+        url = f"/api/matches/{item}/result/"
+        expect(
+            self.client_a.post(url, SCORE, format="json"), 201, lambda body: body["status"] == "awaiting_confirmation"
+        )
+        expect(
+            self.client_b.post(url, SCORE, format="json"),
+            200,
+            lambda body: body["status"] == "confirmed" and body["winner_id"] == self.team_a.pk,
+        )

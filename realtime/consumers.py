@@ -1,0 +1,115 @@
+"""``ws/tournaments/{id}/``: a tournament's events, in ``seq`` order, for authenticated users.
+
+Close codes (documented in docs/realtime.md). Refusals accept the handshake first and
+then close, because a browser cannot read the code of a refused handshake:
+
+* 4400 ``since`` is not a non-negative integer
+* 4401 not authenticated (no session, unknown or inactive token)
+* 4404 no such tournament
+* 4408 too slow: the socket's outbox overflowed; reconnect with ``?since=<last seq>``
+
+A foreign ``Origin`` never reaches this consumer: ``AllowedHostsOriginValidator``
+refuses the handshake itself (HTTP 403).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from realtime import selectors
+from realtime.auth import query_param
+from realtime.hub import Hub, Listener, hub_for_running_loop, websocket_send
+
+CLOSE_INVALID_SINCE = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_UNKNOWN_TOURNAMENT = 4404
+CLOSE_TOO_SLOW = 4408
+
+# Events waiting for one socket before it is dropped; bounds the server's memory per socket.
+DEFAULT_QUEUE_SIZE = 256
+
+
+class TournamentConsumer(AsyncWebsocketConsumer):
+    # No per-socket channel-layer channel: events arrive through the process's hub.
+    channel_layer_alias = None
+
+    hub: Hub | None = None
+    listener: Listener | None = None
+    pump_task: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        self.tournament_id = self.scope["url_route"]["kwargs"]["tournament_id"]
+        since = _parse_since(query_param(self.scope, "since"))
+        refusal = await self._refusal(since)
+        if refusal is not None:
+            await self.accept()
+            await self.close(code=refusal)
+            return
+        await self._listen(since)
+
+    async def _refusal(self, since: int | None | bool) -> int | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return CLOSE_UNAUTHENTICATED
+        if since is False:
+            return CLOSE_INVALID_SINCE
+        exists = await database_sync_to_async(selectors.tournament_exists)(tournament_id=self.tournament_id)
+        return None if exists else CLOSE_UNKNOWN_TOURNAMENT
+
+    async def _listen(self, since: int | None) -> None:
+        """Join the hub, accept, then replay history: nothing published meanwhile is lost.
+
+        Joining before accepting means that once the client sees the socket open, every
+        later event reaches it; events already queued wait until the replay is done.
+        """
+        queue_size = getattr(settings, "REALTIME_QUEUE_SIZE", DEFAULT_QUEUE_SIZE)
+        self.listener = Listener(last_seq=since or 0, maxsize=queue_size, on_overflow=self._too_slow)
+        self.hub = hub_for_running_loop()
+        await self.hub.join(self.tournament_id, self.listener)
+        await self.accept()
+        if since is not None:
+            await self._replay(since)
+        # Straight to the server's ASGI send: the event's message dict is already built.
+        self.pump_task = asyncio.ensure_future(self.listener.pump(self.base_send))
+
+    async def _replay(self, since: int) -> None:
+        history = await database_sync_to_async(selectors.event_history_list)(
+            tournament_id=self.tournament_id, since=since
+        )
+        for seq, text in history:
+            await self.base_send(websocket_send(text))
+            self.listener.last_seq = seq
+
+    def _too_slow(self) -> None:
+        asyncio.ensure_future(self._drop())
+
+    async def _drop(self) -> None:
+        await self._stop_listening()
+        await self.close(code=CLOSE_TOO_SLOW)
+
+    async def disconnect(self, code: int) -> None:
+        await self._stop_listening()
+
+    async def _stop_listening(self) -> None:
+        if self.pump_task is not None:
+            self.pump_task.cancel()
+            self.pump_task = None
+        if self.hub is not None and self.listener is not None:
+            await self.hub.leave(self.tournament_id, self.listener)
+            self.hub = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Listeners only listen; anything a client sends is ignored."""
+
+
+def _parse_since(raw: str | None) -> int | None | bool:
+    """``None`` when absent, the number when valid, ``False`` when invalid."""
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        return False
+    return int(raw)

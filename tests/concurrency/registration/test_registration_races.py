@@ -1,0 +1,86 @@
+"""Registration under real races: PostgreSQL, committed data, one connection per thread."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from tests import factories
+from tournaments.models import Registration
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+URL = "/api/tournaments/register/"
+
+
+def _race(calls):
+    """Run each ``(client, body)`` POST in its own thread, all released together."""
+    barrier = threading.Barrier(len(calls))
+    responses = [None] * len(calls)
+
+    def post(index, client, body):
+        try:
+            barrier.wait(timeout=30)
+            responses[index] = client.post(URL, body, format="json")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses
+
+
+def test_forty_teams_racing_for_sixteen_slots_never_overbook():
+    tournament = factories.tournament(max_teams=16, team_size=2)
+    teams = [factories.team(size=2) for _ in range(40)]
+    calls = [
+        (factories.client_for(team.captain), {"tournament_id": tournament.pk, "team_id": team.pk}) for team in teams
+    ]
+
+    responses = _race(calls)
+
+    assert sorted(response.status_code for response in responses) == [201] * 40
+    bodies = [response.json() for response in responses]
+    assert Counter(body["status"] for body in bodies) == {"confirmed": 16, "waitlisted": 24}
+    assert sorted(body["waitlist_position"] for body in bodies if body["status"] == "waitlisted") == list(range(1, 25))
+    stored = Counter(Registration.objects.filter(tournament=tournament).values_list("status", flat=True))
+    assert stored == {"confirmed": 16, "waitlisted": 24}
+    # FIFO: waitlist positions follow insertion (id) order.
+    waitlisted = sorted((body["id"], body["waitlist_position"]) for body in bodies if body["status"] == "waitlisted")
+    assert [position for _, position in waitlisted] == list(range(1, 25))
+
+
+def test_same_team_twice_at_once_registers_once():
+    tournament = factories.tournament(max_teams=16, team_size=1)
+    team = factories.team(size=1)
+    client = factories.client_for(team.captain)
+    body = {"tournament_id": tournament.pk, "team_id": team.pk}
+
+    responses = _race([(client, body), (client, body)])
+
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert refused.json()["code"] == "team_already_registered"
+    assert Registration.objects.filter(tournament=tournament).count() == 1
+
+
+def test_one_player_in_two_teams_at_once_registers_once():
+    tournament = factories.tournament(max_teams=16, team_size=2)
+    shared = factories.user()
+    teams = [factories.team(size=1) for _ in range(2)]
+    for team in teams:
+        team.memberships.create(user=shared, role="member")
+    calls = [
+        (factories.client_for(team.captain), {"tournament_id": tournament.pk, "team_id": team.pk}) for team in teams
+    ]
+
+    responses = _race(calls)
+
+    assert sorted(response.status_code for response in responses) == [201, 409]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert refused.json()["code"] == "player_already_registered"
+    assert Registration.objects.filter(tournament=tournament).count() == 1

@@ -1,0 +1,159 @@
+"""Start real server processes on loopback and drive real ``websockets`` clients against them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import websockets
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTS = range(18100, 18200)  # this suite's loopback ports
+
+
+@dataclass
+class World:
+    sqlite: str
+    token: str
+    tournament_id: int
+
+
+@dataclass
+class ServerProcess:
+    port: int
+    process: subprocess.Popen
+    last_publish_ms: float = 0.0
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, world: World, *, since: int | None = None) -> str:
+        url = f"ws://127.0.0.1:{self.port}/ws/tournaments/{world.tournament_id}/?token={world.token}"
+        return url if since is None else f"{url}&since={since}"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far (10 ms resolution, Linux only)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def publish(self, world: World, count: int, type: str = "registration.created") -> list[int]:  # noqa: A002
+        url = f"{self.http}/__control__/publish?tournament={world.tournament_id}&count={count}&type={type}"
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=30) as response:  # noqa: S310
+            self.last_publish_ms = float(response.headers["x-publish-ms"])
+            return json.loads(response.read())
+
+
+def server_env(*, redis_url: str | None, redis_prefix: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "REDIS_PREFIX"}}
+    env.update({"PYTHONPATH": str(ROOT), "DJANGO_ENV": "development", "PYTHONUNBUFFERED": "1"})
+    if redis_url:
+        env.update({"REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix})
+    return env
+
+
+def seed_world(directory: Path) -> World:
+    sqlite = str(directory / "realtime-live.sqlite3")
+    command = [sys.executable, "-m", "tests.realtime.server", "seed", "--sqlite", sqlite]
+    output = subprocess.run(  # noqa: S603
+        command, cwd=ROOT, env=server_env(redis_url=None, redis_prefix=""), check=True, capture_output=True, text=True
+    )
+    seeded = json.loads(output.stdout.strip().splitlines()[-1])
+    return World(sqlite=sqlite, token=seeded["token"], tournament_id=seeded["tournament_id"])
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with contextlib.closing(socket.socket()) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 18100-18199")
+
+
+@contextlib.contextmanager
+def running_server(
+    world: World,
+    *,
+    server: str = "uvicorn",
+    options: tuple[str, ...] = (),
+    redis_url: str | None = None,
+    redis_prefix: str = "rtlive",
+) -> Iterator[ServerProcess]:
+    port = free_port()
+    command = [sys.executable, "-m", "tests.realtime.server", "serve", "--sqlite", world.sqlite]
+    command += ["--port", str(port), "--server", server, *options]
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env=server_env(redis_url=redis_url, redis_prefix=redis_prefix)
+    )
+    running = ServerProcess(port=port, process=process)
+    try:
+        _wait_until_serving(running)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_serving(server: ServerProcess, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited with {server.process.returncode}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{server.http}/healthz", timeout=1):  # noqa: S310
+            return
+        time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def connect_listeners(server: ServerProcess, world: World, count: int, *, batch: int = 100) -> list:
+    """``count`` open sockets, connected ``batch`` at a time (connection setup is not measured)."""
+    origin = f"http://127.0.0.1:{server.port}"
+    sockets: list = []
+    for start in range(0, count, batch):
+        size = min(batch, count - start)
+        # Clients offer permessage-deflate, as browsers do; the server decides.
+        sockets += await asyncio.gather(
+            *(websockets.connect(server.ws_url(world), origin=origin, max_queue=None) for _ in range(size))
+        )
+    return sockets
+
+
+async def receive_seqs(connection, count: int) -> list[int]:
+    return [json.loads(await connection.recv())["seq"] for _ in range(count)]
+
+
+async def broadcast_round(server: ServerProcess, world: World, sockets: list, count: int) -> float:
+    """Publish ``count`` events through the server; seconds until every socket has all of them.
+
+    Raises ``AssertionError`` when any socket missed, duplicated or reordered an event.
+    """
+    loop = asyncio.get_running_loop()
+    receivers = [asyncio.ensure_future(receive_seqs(connection, count)) for connection in sockets]
+    started = time.perf_counter()
+    published = await loop.run_in_executor(None, server.publish, world, count)
+    received = await asyncio.wait_for(asyncio.gather(*receivers), timeout=60)
+    elapsed = time.perf_counter() - started
+    bad = [seqs for seqs in received if seqs != published]
+    assert not bad, f"{len(bad)} of {len(sockets)} listeners got {bad[0]} instead of {published}"
+    return elapsed
+
+
+async def close_all(sockets: list) -> None:
+    await asyncio.gather(*(connection.close() for connection in sockets), return_exceptions=True)

@@ -1,0 +1,128 @@
+"""A real ASGI server process for the realtime end-to-end tests and benchmarks.
+
+    python -m tests.realtime.server seed  --sqlite PATH          # migrate, create a listener + tournament
+    python -m tests.realtime.server serve --sqlite PATH --port P [--server uvicorn|daphne] [--ws IMPL] [--deflate]
+
+``serve`` runs the project's ASGI application unchanged, plus one test-only HTTP route,
+``POST /__control__/publish?tournament=<id>&count=<n>[&type=<event type>]``, that calls
+``realtime.events.publish`` n times inside the server process (the only way to reach an
+in-memory channel layer from outside) and answers the list of sequence numbers.
+The route exists only in this launcher, never in the product's URLs.
+
+The database is a SQLite file given by ``--sqlite`` (the server processes of one test
+share it); ``REDIS_URL`` / ``REDIS_PREFIX`` in the environment select the Redis mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from urllib.parse import parse_qs
+
+CONTROL_PATH = "/__control__/publish"
+
+
+def _setup_django(sqlite_path: str) -> None:
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["SQLITE_PATH"] = sqlite_path
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def seed() -> dict:
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from tests import factories
+
+    call_command("migrate", verbosity=0)
+    listener = factories.user(username="bench-listener")
+    tournament = factories.tournament(name="Bench Cup")
+    return {"token": Token.objects.get(user=listener).key, "tournament_id": tournament.id}
+
+
+def _publish_many(tournament_id: int, count: int, type: str) -> list[int]:  # noqa: A002
+    from realtime.events import publish
+
+    return [
+        publish(tournament_id=tournament_id, type=type, data=_sample_data(number)) for number in range(count)
+    ]
+
+
+def _sample_data(number: int) -> dict:
+    return {"n": number, "team_id": number, "match_id": number, "score_a": 2, "score_b": 1}
+
+
+def control_app(application):
+    from asgiref.sync import sync_to_async
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != CONTROL_PATH:
+            return await application(scope, receive, send)
+        params = parse_qs(scope["query_string"].decode())
+        started = time.perf_counter()
+        event_type = params.get("type", ["registration.created"])[0]
+        seqs = await sync_to_async(_publish_many)(int(params["tournament"][0]), int(params["count"][0]), event_type)
+        publish_ms = f"{(time.perf_counter() - started) * 1000:.3f}".encode()
+        headers = [(b"content-type", b"application/json"), (b"x-publish-ms", publish_ms)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": json.dumps(seqs).encode()})
+
+    return app
+
+
+def build_app():
+    from config.asgi import application
+
+    return control_app(application)
+
+
+def serve(*, server: str, port: int, ws: str, deflate: bool) -> None:
+    app = build_app()
+    if server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(
+            app,
+            host="127.0.0.1",
+            port=port,
+            ws=ws,
+            ws_per_message_deflate=deflate,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    else:
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server
+
+        Server(
+            application=app,
+            endpoints=build_endpoint_description_strings(host="127.0.0.1", port=port),
+            verbosity=0,
+        ).run()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["seed", "serve"])
+    parser.add_argument("--sqlite", required=True)
+    parser.add_argument("--port", type=int, default=18100)
+    parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
+    parser.add_argument("--ws", choices=["websockets-sansio", "websockets"], default="websockets-sansio")
+    parser.add_argument("--deflate", action="store_true", help="permessage-deflate (uvicorn only)")
+    args = parser.parse_args(argv)
+    _setup_django(args.sqlite)
+    if args.command == "seed":
+        print(json.dumps(seed()), flush=True)  # noqa: T201 - the parent reads it
+    else:
+        serve(server=args.server, port=args.port, ws=args.ws, deflate=args.deflate)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

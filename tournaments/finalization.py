@@ -1,0 +1,386 @@
+"""Tournament finalization: placements, rewards, skill write-back, badges.
+
+``tournament_finalize`` is the one entry point (API, ``manage.py finalize_tournament``).
+It takes its locks in the global order of ``perf.lock_events``:
+
+    season → tournament → player skill → participation → badge → wallet
+
+Why each lock:
+- Season: finalizations of one season are serialised (ratings of players who play
+  several tournaments of a season are read and written by each of them).
+- Tournament: the status compare-and-swap below decides "finalized once"; a second
+  call, concurrent or later, waits here and then sees ``rewards_distributed``.
+- Player skill rows, all at once in id order (one statement), after creating the
+  missing ones: the rating is read and written under this lock.
+- Participation: the per-player idempotency guard. The unique (user, tournament)
+  constraint decides; a player whose row already exists is not paid again.
+- Badges: inserted with ``ignore_conflicts``: a duplicate cannot break the
+  transaction (the origin's session broke on a duplicate badge).
+- Wallets last: every player's wallet is locked in id order in one statement before
+  the credits, so the treasury (which every credit touches) is always taken after
+  all user wallets, as transfers and entry fees also do; no cycle is possible.
+
+Second call: ``Conflict(code="already_finalized")`` (409) and nothing written; the
+coin credits are also idempotent on their ledger reference ``reward:<t>:<u>``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import timezone
+
+from config.errors import Conflict, Forbidden, NotFound, Unprocessable
+from economy import locks as economy_locks
+from economy.models import LedgerTransaction
+from economy.services import wallet_credit
+from perf.lock_events import observe_guard, observe_lock
+from realtime.events import TOURNAMENT_FINALIZED, publish_on_commit
+from tournaments.finalization_selectors import (
+    BracketMatch,
+    finalization_bracket,
+    finalization_roster,
+    finalization_tournament_get,
+    opponent_rating_averages,
+)
+from tournaments.locks import player_skills_lock, season_lock, tournament_lock
+from tournaments.models import MatchStatus, PlayerSkill, Tournament, TournamentBadge, TournamentParticipation
+
+PIPELINE = "reward"
+SKILL_PIPELINE = "skill"
+CALLER = "tournament_finalize"
+FINALIZABLE_STATUSES = (Tournament.Status.LIVE, Tournament.Status.COMPLETED)
+
+#: XP and coins per placement; a tournament's ``reward_policy`` overrides any key.
+DEFAULT_REWARD_POLICY: dict[str, dict[str, int]] = {
+    "1": {"xp": 500, "coins": 1000},
+    "2": {"xp": 300, "coins": 500},
+    "3": {"xp": 200, "coins": 250},
+    "default": {"xp": 100, "coins": 0},
+}
+DEFAULT_RATING = 1500
+ELO_K = 32
+# The opponent factor scales K by the strength of the fields a player has met:
+# a rating earned against strong opponents moves more, one earned in weak fields less.
+OPPONENT_FACTOR_BOUNDS = (0.5, 1.5)
+BADGE_MILESTONES = {1: "first_tournament", 5: "five_tournaments", 10: "ten_tournaments"}
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    user_id: int
+    team_id: int
+    placement: int
+    xp: int
+    coins: int
+    rating_before: int
+    rating_after: int
+
+
+@dataclass(frozen=True)
+class FinalizationResult:
+    tournament_id: int
+    status: str
+    placements: dict[int, int]  # team id → placement
+    players_rewarded: int
+    xp_awarded: int
+    coins_awarded: int
+
+
+# --- Pure computations ---------------------------------------------------------------------
+
+
+def placements_compute(*, bracket: list[BracketMatch], team_ids: Iterable[int]) -> dict[int, int]:
+    """Single-elimination placements: champion 1, finalist 2, semi-final losers 3, then 5, 9...
+
+    A team that lost in round r of R rounds places 2^(R-r) + 1; a confirmed team that
+    never played ranks with the first-round losers. Precondition: every match confirmed.
+    """
+    final_round = max(match.round for match in bracket)
+    finals = [match for match in bracket if match.round == final_round]
+    if len(finals) != 1:
+        raise Conflict("The bracket has no single final.", code="bracket_incomplete")
+    placements = dict.fromkeys(team_ids, 2 ** (final_round - 1) + 1)
+    for match in bracket:
+        loser = match.team_b_id if match.winner_id == match.team_a_id else match.team_a_id
+        if loser is not None:
+            placements[loser] = min(placements.get(loser, math.inf), 2 ** (final_round - match.round) + 1)
+    placements[finals[0].winner_id] = 1
+    return placements
+
+
+def reward_policy_resolve(policy: Any) -> dict[str, dict[str, int]]:
+    """Defaults overridden by the tournament's policy; refuses anything but non-negative ints."""
+    if not isinstance(policy, dict):
+        raise Unprocessable("reward_policy must be an object.", code="invalid_reward_policy")
+    resolved = {key: dict(value) for key, value in DEFAULT_REWARD_POLICY.items()}
+    for key, value in policy.items():
+        if not isinstance(value, dict) or set(value) - {"xp", "coins"}:
+            raise Unprocessable(f"reward_policy[{key!r}] must be {{xp, coins}}.", code="invalid_reward_policy")
+        for name, amount in value.items():
+            if type(amount) is not int or amount < 0:
+                raise Unprocessable(f"reward_policy[{key!r}].{name} must be >= 0.", code="invalid_reward_policy")
+        resolved[str(key)] = resolved.get(str(key), dict(resolved["default"])) | value
+    return resolved
+
+
+def _reward_for(policy: Mapping[str, Mapping[str, int]], placement: int) -> tuple[int, int]:
+    row = policy.get(str(placement), policy["default"])
+    return row.get("xp", policy["default"]["xp"]), row.get("coins", policy["default"]["coins"])
+
+
+def opponent_factor(average_opponent_rating: float | None) -> float:
+    if average_opponent_rating is None:
+        return 1.0
+    low, high = OPPONENT_FACTOR_BOUNDS
+    return min(high, max(low, average_opponent_rating / DEFAULT_RATING))
+
+
+def elo_scores(*, bracket: list[BracketMatch], team_ratings: Mapping[int, float]) -> dict[int, float]:
+    """Sum over each team's matches of (actual - expected) score, the Elo way."""
+    scores: dict[int, float] = defaultdict(float)
+    for match in bracket:
+        if match.team_a_id is None or match.team_b_id is None:
+            continue  # a bye is not a game
+        a = team_ratings.get(match.team_a_id, DEFAULT_RATING)
+        b = team_ratings.get(match.team_b_id, DEFAULT_RATING)
+        expected_a = 1 / (1 + 10 ** ((b - a) / 400))
+        actual_a = 1.0 if match.winner_id == match.team_a_id else 0.0
+        scores[match.team_a_id] += actual_a - expected_a
+        scores[match.team_b_id] += expected_a - actual_a
+    return scores
+
+
+def _team_ratings(*, roster: list[tuple[int, int]], ratings: Mapping[int, int]) -> dict[int, float]:
+    members: dict[int, list[int]] = defaultdict(list)
+    for user_id, team_id in roster:
+        members[team_id].append(ratings[user_id])
+    return {team_id: sum(values) / len(values) for team_id, values in members.items()}
+
+
+def awards_compute(
+    *,
+    bracket: list[BracketMatch],
+    roster: list[tuple[int, int]],
+    ratings: Mapping[int, int],
+    opponent_averages: Mapping[int, float],
+    policy: Mapping[str, Mapping[str, int]],
+) -> list[Award]:
+    placements = placements_compute(bracket=bracket, team_ids={team_id for _, team_id in roster})
+    scores = elo_scores(bracket=bracket, team_ratings=_team_ratings(roster=roster, ratings=ratings))
+    awards = []
+    for user_id, team_id in roster:
+        factor = opponent_factor(opponent_averages.get(user_id))
+        delta = round(ELO_K * factor * scores.get(team_id, 0.0))
+        xp, coins = _reward_for(policy, placements[team_id])
+        before = ratings[user_id]
+        awards.append(Award(user_id, team_id, placements[team_id], xp, coins, before, before + delta))
+    return awards
+
+
+# --- The service ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tournament_finalize(*, tournament_id: int, actor: AbstractBaseUser | None = None) -> FinalizationResult:
+    """Finalize a finished tournament once: placements, XP, coins, ratings, badges.
+
+    ``actor`` None means the system (the management command); otherwise it must be
+    the tournament's organizer. Raises NotFound, Forbidden, Conflict (already
+    finalized, not finished, a match not confirmed) or Unprocessable (bad reward
+    policy); on any error nothing is written.
+    """
+    tournament_found = _tournament_for(tournament_id=tournament_id, actor=actor)
+    # Read before any lock (audit plan §4.1): past tournaments are final, and this is
+    # the pipeline's one heavy query. A tournament of the season finalized meanwhile is
+    # missed by this player's factor only; ratings themselves are read under lock.
+    opponent_averages = opponent_rating_averages(tournament_id=tournament_id)
+    tournament = _locked_tournament(tournament_id=tournament_id, found=tournament_found)
+    bracket = finalization_bracket(tournament_id=tournament_id)
+    _check_bracket(bracket)
+    roster = finalization_roster(tournament_id=tournament_id)
+    policy = reward_policy_resolve(tournament.reward_policy)
+    skills = _skills_lock(user_ids=[user_id for user_id, _ in roster])
+    awards = awards_compute(
+        bracket=bracket,
+        roster=roster,
+        ratings={user_id: skill.rating for user_id, skill in skills.items()},
+        opponent_averages=opponent_averages,
+        policy=policy,
+    )
+    played_before = {user_id: skill.tournaments_played for user_id, skill in skills.items()}
+    awarded = _participations_create(tournament_id=tournament_id, awards=awards)
+    _skills_write_back(awards=awarded)
+    _badges_award(tournament_id=tournament_id, awards=awarded, played_before=played_before)
+    _rewards_pay(tournament_id=tournament_id, awards=awarded)
+    _status_compare_and_swap(tournament=tournament)
+    return _result_publish(tournament_id=tournament_id, awards=awards, awarded=awarded)
+
+
+def _tournament_for(*, tournament_id: int, actor: AbstractBaseUser | None) -> dict[str, Any]:
+    # Read first, unlocked: the season must be locked before the tournament (lock order).
+    found = finalization_tournament_get(tournament_id=tournament_id)
+    if found is None:
+        raise NotFound("No such tournament.", code="tournament_not_found")
+    if actor is not None and found["organizer_id"] != actor.pk:
+        raise Forbidden("Only the tournament's organizer may finalize it.", code="not_organizer")
+    return found
+
+
+def _locked_tournament(*, tournament_id: int, found: dict[str, Any]) -> Tournament:
+    if found["season_id"] is not None:
+        season_lock(season_id=found["season_id"], pipeline=PIPELINE, caller=CALLER)
+    tournament = tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=CALLER)
+    if tournament.season_id != found["season_id"]:
+        raise Conflict("The tournament changed season; try again.", code="concurrent_update")
+    if tournament.status == Tournament.Status.REWARDS_DISTRIBUTED:
+        raise Conflict("The tournament is already finalized.", code="already_finalized")
+    if tournament.status not in FINALIZABLE_STATUSES:
+        raise Conflict(f"A {tournament.status} tournament cannot be finalized.", code="tournament_not_finished")
+    return tournament
+
+
+def _check_bracket(bracket: list[BracketMatch]) -> None:
+    if not bracket:
+        raise Conflict("The tournament has no matches.", code="bracket_incomplete")
+    open_matches = sum(match.status != MatchStatus.CONFIRMED for match in bracket)
+    if open_matches:
+        raise Conflict(f"{open_matches} match(es) not confirmed.", code="matches_not_confirmed")
+
+
+def _skills_lock(*, user_ids: list[int]) -> dict[int, PlayerSkill]:
+    """Create the missing skill rows, then lock them all in one statement.
+
+    Inserted in user id order, so two finalizations sharing players wait for each
+    other on the unique index instead of deadlocking.
+    """
+    ids = sorted(user_ids)
+    with observe_lock(
+        pipeline=SKILL_PIPELINE, entity_type="PlayerSkill", entity_id=None, caller=f"{CALLER}.skill_rows"
+    ):
+        PlayerSkill.objects.bulk_create([PlayerSkill(user_id=user_id) for user_id in ids], ignore_conflicts=True)
+    return player_skills_lock(user_ids=ids, pipeline=SKILL_PIPELINE, caller=f"{CALLER}.skill_writeback")
+
+
+def _participation(tournament_id: int, award: Award) -> TournamentParticipation:
+    return TournamentParticipation(
+        user_id=award.user_id,
+        tournament_id=tournament_id,
+        team_id=award.team_id,
+        placement=award.placement,
+        xp_awarded=award.xp,
+        coins_awarded=award.coins,
+        rating_before=award.rating_before,
+        rating_after=award.rating_after,
+    )
+
+
+def _participations_create(*, tournament_id: int, awards: list[Award]) -> list[Award]:
+    """Insert every participation; return the awards of the players not rewarded before.
+
+    Fast path: one INSERT in one savepoint. If the unique constraint refuses it (a
+    player already has a row: rewarded before), fall back to one guarded insert per
+    player, and reward only those whose row we inserted.
+    """
+    guard = {"pipeline": PIPELINE, "entity_type": "TournamentParticipation", "caller": f"{CALLER}.idempotency_guard"}
+    with observe_guard(entity_id=tournament_id, **guard) as batch:
+        TournamentParticipation.objects.bulk_create([_participation(tournament_id, award) for award in awards])
+    if not batch.conflicted:
+        return awards
+    inserted = []
+    for award in awards:
+        with observe_guard(entity_id=award.user_id, **guard) as row:
+            _participation(tournament_id, award).save(force_insert=True)
+        if not row.conflicted:
+            inserted.append(award)
+    return inserted
+
+
+# One statement for every player. Django's bulk_update compiles a CASE WHEN per row
+# and per field; for 64 players that compilation alone cost more than the rest of the
+# locked section (profiled: notes/issue-7.md). Increments stay arithmetic in SQL.
+_SKILL_WRITE_BACK_SQL = (
+    "WITH delta (user_id, rating, xp) AS (VALUES {rows}) "  # noqa: S608 - table name from model metadata, values bound
+    f"UPDATE {PlayerSkill._meta.db_table} AS skill "
+    "SET rating = delta.rating, xp = skill.xp + delta.xp, tournaments_played = skill.tournaments_played + 1, "
+    "version = skill.version + 1, updated_at = %s "
+    "FROM delta WHERE skill.user_id = delta.user_id"
+)
+
+
+def _skills_write_back(*, awards: list[Award]) -> None:
+    """Caller holds the skill rows' locks: ``rating_after`` was computed from the locked value."""
+    if not awards:
+        return
+    sql = _SKILL_WRITE_BACK_SQL.replace("{rows}", ", ".join(["(%s, %s, %s)"] * len(awards)))
+    params: list[Any] = [value for award in awards for value in (award.user_id, award.rating_after, award.xp)]
+    params.append(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _badges_for(award: Award, *, played_before: int) -> list[str]:
+    badges = [BADGE_MILESTONES[played_before + 1]] if played_before + 1 in BADGE_MILESTONES else []
+    if award.placement == 1:
+        badges.append(TournamentBadge.BadgeType.CHAMPION)
+    elif award.placement == 2:
+        badges.append(TournamentBadge.BadgeType.FINALIST)
+    return badges
+
+
+def _badges_award(*, tournament_id: int, awards: list[Award], played_before: Mapping[int, int]) -> None:
+    """``played_before``: each player's count read under the skill lock, before this tournament."""
+    badges = [
+        TournamentBadge(user_id=award.user_id, tournament_id=tournament_id, badge_type=badge)
+        for award in awards
+        for badge in _badges_for(award, played_before=played_before[award.user_id])
+    ]
+    caller = f"{CALLER}.badges"
+    with observe_lock(pipeline=PIPELINE, entity_type="TournamentBadge", entity_id=tournament_id, caller=caller):
+        TournamentBadge.objects.bulk_create(badges, ignore_conflicts=True)
+
+
+def _rewards_pay(*, tournament_id: int, awards: list[Award]) -> None:
+    paid = [award for award in awards if award.coins > 0]
+    if not paid:
+        return
+    # All user wallets first, in id order: the treasury each credit touches comes last.
+    economy_locks.wallets_lock(user_ids=[award.user_id for award in paid], caller=f"{CALLER}.rewards")
+    users = get_user_model().objects.in_bulk([award.user_id for award in paid])
+    for award in paid:
+        wallet_credit(
+            user=users[award.user_id],
+            amount=award.coins,
+            kind=LedgerTransaction.Kind.REWARD,
+            reference=f"reward:{tournament_id}:{award.user_id}",
+        )
+
+
+def _status_compare_and_swap(*, tournament: Tournament) -> None:
+    swapped = Tournament.objects.filter(pk=tournament.pk, status=tournament.status).update(
+        status=Tournament.Status.REWARDS_DISTRIBUTED
+    )
+    if swapped != 1:  # cannot happen under the tournament lock; refuse rather than guess
+        raise Conflict("The tournament changed while finalizing.", code="concurrent_update")
+
+
+def _result_publish(*, tournament_id: int, awards: list[Award], awarded: list[Award]) -> FinalizationResult:
+    placements = {award.team_id: award.placement for award in awards}
+    result = FinalizationResult(
+        tournament_id=tournament_id,
+        status=Tournament.Status.REWARDS_DISTRIBUTED,
+        placements=dict(sorted(placements.items(), key=lambda item: (item[1], item[0]))),
+        players_rewarded=len(awarded),
+        xp_awarded=sum(award.xp for award in awarded),
+        coins_awarded=sum(award.coins for award in awarded),
+    )
+    data = {"placements": [{"team_id": t, "placement": p} for t, p in result.placements.items()]}
+    publish_on_commit(tournament_id=tournament_id, type=TOURNAMENT_FINALIZED, data=data)
+    return result

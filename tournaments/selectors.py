@@ -1,0 +1,69 @@
+"""Reads of the tournaments app: tournaments and registrations (matches live in match_selectors)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
+
+from config.errors import NotFound
+from tournaments.models import Registration, RegistrationStatus, Tournament
+
+
+def tournament_get(*, tournament_id: int) -> Tournament:
+    tournament = Tournament.objects.filter(pk=tournament_id).first()
+    if tournament is None:
+        raise NotFound("No such tournament.", code="tournament_not_found")
+    return tournament
+
+
+def tournament_list() -> QuerySet[Tournament]:
+    return Tournament.objects.order_by("-pk")
+
+
+def registration_counts(*, tournament_id: int) -> tuple[int, int]:
+    """(confirmed, waitlisted) of a tournament in one query on the covering index.
+
+    Only meaningful as a capacity decision while the caller holds the tournament lock.
+    """
+    counts = Registration.objects.filter(
+        tournament_id=tournament_id, status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    ).aggregate(
+        confirmed=Count("pk", filter=Q(status=RegistrationStatus.CONFIRMED)),
+        waitlisted=Count("pk", filter=Q(status=RegistrationStatus.WAITLISTED)),
+    )
+    return counts["confirmed"], counts["waitlisted"]
+
+
+def registration_first_waitlisted_id(*, tournament_id: int) -> int | None:
+    """The head of the waitlist. Ids are FIFO: registrations are inserted under the tournament lock."""
+    return (
+        Registration.objects.filter(tournament_id=tournament_id, status=RegistrationStatus.WAITLISTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def registration_list(*, tournament_id: int, statuses: Iterable[str]) -> QuerySet[Registration]:
+    """The organizer listing: newest first, with team and captain joined in (no N+1).
+
+    ``WHERE tournament_id = ? AND status IN (...)`` is answered by
+    idx_registration_tournament_status (migration 0002); ``pk`` breaks ties between
+    registrations created in the same microsecond so pages never overlap.
+    """
+    return (
+        Registration.objects.filter(tournament_id=tournament_id, status__in=list(statuses))
+        .select_related("team__captain")
+        .only(
+            "pk",
+            "status",
+            "created_at",
+            "team_id",
+            "team__name",
+            "team__tag",
+            "team__captain__id",
+            "team__captain__username",
+        )
+        .order_by("-created_at", "-pk")
+    )

@@ -1,0 +1,266 @@
+"""Writes of the tournaments app: the tournament status machine and registrations.
+
+Every registration path (API, admin, seed_demo) goes through ``registration_create``
+and ``registration_withdraw``. Both serialise on the tournament row
+(``tournament_lock``) and decide capacity under that lock, so confirmed
+registrations can never exceed ``max_teams`` however many requests race. Lock order:
+tournament, then the captain's wallet (entry fee / refund), as perf.lock_events says.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from economy import services as economy_services
+from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, publish_on_commit
+from teams.selectors import team_roster
+from tournaments.locks import tournament_lock
+from tournaments.models import Registration, RegistrationStatus, RosterEntry, Season, Tournament, TournamentStatus
+from tournaments.selectors import registration_counts, registration_first_waitlisted_id
+
+PIPELINE = "registration"
+
+
+# --- Tournament status machine --------------------------------------------------------------
+
+
+def _require_organizer(actor: AbstractBaseUser) -> None:
+    if not getattr(actor, "is_staff", False):
+        raise Forbidden("Only organizers may do this.", code="organizer_only")
+
+
+@transaction.atomic
+def tournament_create(
+    *,
+    organizer: AbstractBaseUser,
+    name: str,
+    game: str,
+    max_teams: int,
+    team_size: int,
+    season_id: int | None = None,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
+    entry_fee: int = 0,
+) -> Tournament:
+    """A new tournament, in ``draft`` until its organizer opens registration."""
+    _require_organizer(organizer)
+    if registration_opens_at and registration_closes_at and registration_closes_at <= registration_opens_at:
+        raise InvalidInput("registration_closes_at must be after registration_opens_at.", code="invalid_window")
+    # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
+    if season_id is not None and not Season.objects.filter(pk=season_id).exists():
+        raise NotFound("No such season.", code="season_not_found")
+    return Tournament.objects.create(
+        organizer=organizer,
+        name=name,
+        game=game,
+        max_teams=max_teams,
+        team_size=team_size,
+        season_id=season_id,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        entry_fee=entry_fee,
+    )
+
+
+def _tournament_transition(
+    *, actor: AbstractBaseUser, tournament_id: int, source: TournamentStatus, target: TournamentStatus
+) -> Tournament:
+    """Compare-and-swap the status: exactly one of two racing transitions wins."""
+    _require_organizer(actor)
+    if not Tournament.objects.filter(pk=tournament_id, status=source).update(status=target):
+        if not Tournament.objects.filter(pk=tournament_id).exists():
+            raise NotFound("No such tournament.", code="tournament_not_found")
+        raise Conflict(f"The tournament is not in status {source.value}.", code="invalid_status_transition")
+    return Tournament.objects.get(pk=tournament_id)
+
+
+@transaction.atomic
+def tournament_open(*, actor: AbstractBaseUser, tournament_id: int) -> Tournament:
+    return _tournament_transition(
+        actor=actor,
+        tournament_id=tournament_id,
+        source=TournamentStatus.DRAFT,
+        target=TournamentStatus.REGISTRATION_OPEN,
+    )
+
+
+@transaction.atomic
+def tournament_close(*, actor: AbstractBaseUser, tournament_id: int) -> Tournament:
+    """Close registration. The UPDATE waits for in-flight registrations holding the row lock."""
+    return _tournament_transition(
+        actor=actor,
+        tournament_id=tournament_id,
+        source=TournamentStatus.REGISTRATION_OPEN,
+        target=TournamentStatus.REGISTRATION_CLOSED,
+    )
+
+
+# --- Registration ---------------------------------------------------------------------------
+
+
+def _locked_tournament(*, tournament_id: int, caller: str) -> Tournament:
+    try:
+        return tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=caller)
+    except Tournament.DoesNotExist:
+        raise NotFound("No such tournament.", code="tournament_not_found") from None
+
+
+def _check_registration_open(tournament: Tournament) -> None:
+    if tournament.status != TournamentStatus.REGISTRATION_OPEN:
+        raise Conflict("Registration is not open for this tournament.", code="registration_closed")
+    now = timezone.now()
+    opens, closes = tournament.registration_opens_at, tournament.registration_closes_at
+    if (opens and now < opens) or (closes and now >= closes):
+        raise Conflict("Registration is outside its window.", code="registration_closed")
+
+
+def _insert_registration(
+    *, tournament: Tournament, team_id: int, user: AbstractBaseUser, status: str, member_ids: tuple[int, ...]
+) -> Registration:
+    """Insert the registration and its roster; the database's unique constraints decide duplicates.
+
+    One savepoint covers both inserts (the happy path pays for one). On a violation we
+    look, after the rollback and still under the tournament lock, at which rule it was.
+    """
+    try:
+        with transaction.atomic():
+            registration = Registration.objects.create(
+                tournament=tournament, team_id=team_id, status=status, registered_by=user
+            )
+            RosterEntry.objects.bulk_create(
+                RosterEntry(registration=registration, tournament=tournament, user_id=user_id) for user_id in member_ids
+            )
+    except IntegrityError:
+        active = Registration.objects.filter(
+            tournament=tournament, team_id=team_id, status__in=Registration.ACTIVE_STATUSES
+        )
+        if active.exists():
+            raise Conflict("This team is already registered.", code="team_already_registered") from None
+        raise Conflict(
+            "A player of this team is already registered with another team.", code="player_already_registered"
+        ) from None
+    return registration
+
+
+@transaction.atomic
+def registration_create(*, user: AbstractBaseUser, tournament_id: int, team_id: int) -> Registration:
+    """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO).
+
+    The returned registration carries ``waitlist_position`` (None when confirmed) and
+    ``roster_user_ids``.
+    """
+    roster = team_roster(team_id=team_id)
+    if roster.captain_id != user.pk:
+        raise Forbidden("Only the team's captain may register it.", code="not_team_captain")
+    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_create")
+    _check_registration_open(tournament)
+    if len(roster.member_ids) < tournament.team_size:
+        raise Unprocessable(
+            f"The team has {len(roster.member_ids)} members; this tournament needs {tournament.team_size}.",
+            code="team_too_small",
+        )
+    confirmed, waitlisted = registration_counts(tournament_id=tournament.pk)
+    full = confirmed >= tournament.max_teams
+    status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
+    registration = _insert_registration(
+        tournament=tournament, team_id=team_id, user=user, status=status, member_ids=roster.member_ids
+    )
+    if tournament.entry_fee:
+        economy_services.wallet_debit(
+            user=user,
+            amount=tournament.entry_fee,
+            kind="entry_fee",
+            reference=f"entry_fee:registration:{registration.pk}",
+        )
+    registration.waitlist_position = waitlisted + 1 if full else None
+    registration.roster_user_ids = list(roster.member_ids)
+    publish_on_commit(
+        tournament_id=tournament.pk,
+        type=REGISTRATION_CREATED,
+        data={
+            "registration_id": registration.pk,
+            "team_id": team_id,
+            "status": status.value,
+            "waitlist_position": registration.waitlist_position,
+        },
+    )
+    return registration
+
+
+def _promote_first_waitlisted(*, tournament_id: int) -> int | None:
+    """Caller holds the tournament lock: move the head of the waitlist into the freed slot."""
+    head = registration_first_waitlisted_id(tournament_id=tournament_id)
+    if head is None:
+        return None
+    Registration.objects.filter(pk=head, status=RegistrationStatus.WAITLISTED).update(
+        status=RegistrationStatus.CONFIRMED, updated_at=timezone.now()
+    )
+    return head
+
+
+def _withdrawal_owner(*, user: AbstractBaseUser, registration_id: int) -> int:
+    """The registration's tournament id, once the caller is known to captain its team."""
+    owner = Registration.objects.filter(pk=registration_id).values("tournament_id", "team__captain_id").first()
+    if owner is None:
+        raise NotFound("No such registration.", code="registration_not_found")
+    if owner["team__captain_id"] != user.pk:
+        raise Forbidden("Only the team's captain may withdraw it.", code="not_team_captain")
+    return owner["tournament_id"]
+
+
+def _withdraw_locked(*, registration_id: int) -> Registration:
+    """Caller holds the tournament lock: mark the registration withdrawn and free its players.
+
+    The status is read under the lock (a promotion may have changed it since the
+    caller's first read) and changed by compare-and-swap all the same: should any path
+    change a status without the tournament lock, this fails instead of overwriting it.
+    """
+    registration = Registration.objects.select_related("registered_by").get(pk=registration_id)
+    swapped = Registration.objects.filter(pk=registration.pk, status=registration.status)
+    if registration.status not in Registration.ACTIVE_STATUSES or not swapped.update(
+        status=RegistrationStatus.WITHDRAWN, updated_at=timezone.now()
+    ):
+        raise Conflict("This registration is not active.", code="registration_not_active")
+    RosterEntry.objects.filter(registration_id=registration.pk, active=True).update(active=False)
+    return registration
+
+
+@transaction.atomic
+def registration_withdraw(*, user: AbstractBaseUser, registration_id: int) -> Registration:
+    """Withdraw a registration (captain): free the slot, promote the waitlist's head, refund.
+
+    The returned registration carries ``promoted_registration_id``.
+    """
+    tournament_id = _withdrawal_owner(user=user, registration_id=registration_id)
+    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_withdraw")
+    if tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED):
+        raise Conflict("The tournament has started; withdrawing is closed.", code="withdrawal_closed")
+    registration = _withdraw_locked(registration_id=registration_id)
+    promoted = None
+    if registration.status == RegistrationStatus.CONFIRMED:
+        promoted = _promote_first_waitlisted(tournament_id=tournament.pk)
+    if tournament.entry_fee:
+        # Refunds the fee as it stands; the API offers no way to change a tournament's fee.
+        economy_services.wallet_credit(
+            user=registration.registered_by,
+            amount=tournament.entry_fee,
+            kind="refund",
+            reference=f"refund:registration:{registration.pk}",
+        )
+    registration.status = RegistrationStatus.WITHDRAWN
+    registration.promoted_registration_id = promoted
+    publish_on_commit(
+        tournament_id=tournament.pk,
+        type=REGISTRATION_WITHDRAWN,
+        data={
+            "registration_id": registration.pk,
+            "team_id": registration.team_id,
+            "promoted_registration_id": promoted,
+        },
+    )
+    return registration
