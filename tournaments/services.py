@@ -147,6 +147,19 @@ def _insert_registration(
     return registration
 
 
+def _publish_created(registration: Registration) -> None:
+    publish_on_commit(
+        tournament_id=registration.tournament_id,
+        type=REGISTRATION_CREATED,
+        data={
+            "registration_id": registration.pk,
+            "team_id": registration.team_id,
+            "status": registration.status,
+            "waitlist_position": registration.waitlist_position,
+        },
+    )
+
+
 @transaction.atomic
 def registration_create(*, user: AbstractBaseUser, tournament_id: int, team_id: int) -> Registration:
     """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO).
@@ -179,16 +192,7 @@ def registration_create(*, user: AbstractBaseUser, tournament_id: int, team_id: 
         )
     registration.waitlist_position = waitlisted + 1 if full else None
     registration.roster_user_ids = list(roster.member_ids)
-    publish_on_commit(
-        tournament_id=tournament.pk,
-        type=REGISTRATION_CREATED,
-        data={
-            "registration_id": registration.pk,
-            "team_id": team_id,
-            "status": status.value,
-            "waitlist_position": registration.waitlist_position,
-        },
-    )
+    _publish_created(registration)
     return registration
 
 

@@ -4,30 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='EventSequence',
+            name="EventSequence",
             fields=[
-                ('tournament_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('last_seq', models.BigIntegerField(default=0)),
+                ("tournament_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("last_seq", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='EventRecord',
+            name="EventRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tournament_id', models.BigIntegerField()),
-                ('seq', models.BigIntegerField()),
-                ('text', models.TextField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("tournament_id", models.BigIntegerField()),
+                ("seq", models.BigIntegerField()),
+                ("text", models.TextField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tournament_id', 'seq'), name='realtime_event_unique_seq')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tournament_id", "seq"), name="realtime_event_unique_seq")
+                ],
             },
         ),
     ]

@@ -20,7 +20,6 @@ def _clean_realtime_redis():
         keys = list(client.scan_iter(match=f"{redis_prefix()}:rt:*"))
         if keys:
             client.delete(*keys)
-    yield
 
 
 @pytest.fixture

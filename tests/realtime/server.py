@@ -49,9 +49,7 @@ def seed() -> dict:
 def _publish_many(tournament_id: int, count: int, type: str) -> list[int]:  # noqa: A002
     from realtime.events import publish
 
-    return [
-        publish(tournament_id=tournament_id, type=type, data=_sample_data(number)) for number in range(count)
-    ]
+    return [publish(tournament_id=tournament_id, type=type, data=_sample_data(number)) for number in range(count)]
 
 
 def _sample_data(number: int) -> dict:

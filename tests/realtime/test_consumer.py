@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -11,10 +12,14 @@ from django.test import Client
 
 from realtime.consumers import (
     CLOSE_INVALID_SINCE,
+    CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
     CLOSE_UNKNOWN_TOURNAMENT,
 )
 from realtime.events import REGISTRATION_CREATED, publish, publish_on_commit
+from realtime.hub import Listener
+from realtime.selectors import event_history_list
+from tests import factories
 from tests.realtime.helpers import communicator, receive_events, stream_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,10 +135,15 @@ async def test_since_zero_replays_the_whole_kept_history(live_tournament, listen
     await connection.disconnect()
 
 
-def _publish_in_rolled_back_transaction(tournament_id: int) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
+def _publish_then_fail(tournament_id: int) -> None:
+    with transaction.atomic():
         publish_on_commit(tournament_id=tournament_id, type=REGISTRATION_CREATED, data={"n": "rolled back"})
         raise RuntimeError("roll back")
+
+
+def _publish_in_rolled_back_transaction(tournament_id: int) -> None:
+    with pytest.raises(RuntimeError):
+        _publish_then_fail(tournament_id)
 
 
 def _publish_in_committed_transaction(tournament_id: int) -> None:
@@ -164,8 +174,6 @@ def _publish_and_observe_before_commit(tournament_id: int, observe) -> None:
 async def test_publish_on_commit_sends_only_after_the_commit(live_tournament, listener_token):
     connection = communicator(stream_path(live_tournament.id, token=listener_token))
     assert (await connection.connect())[0] is True
-    from realtime.selectors import event_history_list
-
     seen_before_commit = []
 
     def observe():
@@ -179,11 +187,32 @@ async def test_publish_on_commit_sends_only_after_the_commit(live_tournament, li
 
 
 async def test_listeners_of_another_tournament_receive_nothing(live_tournament, listener_token):
-    other = await database_sync_to_async(__import__("tests.factories", fromlist=["tournament"]).tournament)()
+    other = await database_sync_to_async(factories.tournament)()
     connection = communicator(stream_path(other.id, token=listener_token))
     assert (await connection.connect())[0] is True
 
     await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
 
     assert await connection.receive_nothing(timeout=0.1) is True
+    await connection.disconnect()
+
+
+async def test_a_listener_that_cannot_keep_up_is_closed_with_4408(
+    live_tournament, listener_token, settings, monkeypatch
+):
+    settings.REALTIME_QUEUE_SIZE = 2
+    stalled = asyncio.Event()
+
+    async def stalled_pump(self, send):
+        await stalled.wait()  # a socket whose client stopped reading
+
+    monkeypatch.setattr(Listener, "pump", stalled_pump)
+    connection = communicator(stream_path(live_tournament.id, token=listener_token))
+    assert (await connection.connect())[0] is True
+
+    for _ in range(3):
+        await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
+
+    output = await connection.receive_output(timeout=3)
+    assert (output["type"], output["code"]) == ("websocket.close", CLOSE_TOO_SLOW)
     await connection.disconnect()

@@ -45,17 +45,22 @@ def test_envelope_is_encoded_once_with_the_seq_in_place():
     assert isinstance(event["ts"], float)
 
 
-def test_rolled_back_transaction_stores_and_numbers_nothing():
-    with pytest.raises(RuntimeError), transaction.atomic():
+def _publish_then_fail() -> None:
+    with transaction.atomic():
         publish_on_commit(tournament_id=6, type=MATCH_CONFIRMED, data={})
         raise RuntimeError("roll back")
+
+
+def test_rolled_back_transaction_stores_and_numbers_nothing():
+    with pytest.raises(RuntimeError):
+        _publish_then_fail()
 
     assert event_history_list(tournament_id=6, since=0) == []
     assert EventRecord.objects.count() == 0
     assert EventSequence.objects.count() == 0
 
 
-def test_database_publish_costs_three_statements(settings, django_capture_on_commit_callbacks):
+def test_database_publish_costs_three_statements(settings):
     if settings.REDIS_URL:
         pytest.skip("Redis mode: numbering and history live in Redis (one EVALSHA, no SQL)")
     from django.db import connection

@@ -84,3 +84,38 @@ def test_one_player_in_two_teams_at_once_registers_once():
     refused = next(response for response in responses if response.status_code == 409)
     assert refused.json()["code"] == "player_already_registered"
     assert Registration.objects.filter(tournament=tournament).count() == 1
+
+
+def test_concurrent_withdrawals_promote_the_waitlist_in_order_without_overbooking():
+    from tournaments.services import registration_create
+
+    tournament = factories.tournament(max_teams=4, team_size=1)
+    teams = [factories.team(size=1) for _ in range(10)]
+    registrations = [
+        registration_create(user=team.captain, tournament_id=tournament.pk, team_id=team.pk) for team in teams
+    ]
+    confirmed, waitlisted = registrations[:4], registrations[4:]
+    barrier = threading.Barrier(4)
+    responses = [None] * 4
+
+    def withdraw(index, registration, team):
+        try:
+            barrier.wait(timeout=30)
+            client = factories.client_for(team.captain)
+            responses[index] = client.post(f"/api/registrations/{registration.pk}/withdraw/")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=withdraw, args=(i, registration, teams[i])) for i, registration in enumerate(confirmed)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [response.status_code for response in responses] == [200] * 4
+    promoted = sorted(response.json()["promoted_registration_id"] for response in responses)
+    assert promoted == [registration.pk for registration in waitlisted[:4]]
+    statuses = dict(Registration.objects.filter(tournament=tournament).values_list("pk", "status"))
+    assert [statuses[r.pk] for r in registrations] == ["withdrawn"] * 4 + ["confirmed"] * 4 + ["waitlisted"] * 2
