@@ -43,29 +43,3 @@ class IdField(StrictIntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(**kwargs)
-
-
-class IdPathConverter:
-    """``<id:name>`` in URLs: IdField's twin for path segments.
-
-    Django's ``<int:>`` matches any run of digits; an id past the 64-bit range then
-    reaches the database driver (SQLite raises OverflowError: a 500). At most 18
-    digits always fits a bigint, so longer ones are simply not a route (JSON 404).
-    Register it with ``register_id_converter()`` at the top of a urls module.
-    """
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-def register_id_converter() -> None:
-    """Idempotent: several urls modules may ask for the ``id`` converter."""
-    from django.urls import converters, register_converter
-
-    if "id" not in converters.get_converters():
-        register_converter(IdPathConverter, "id")

@@ -1,10 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import errors
+from config.converters import IdPathConverter
 from config.health import healthz
 from perf.metrics import metrics_view
+
+# Before the includes below: every app routes ids as <id:...>.
+register_converter(IdPathConverter, "id")
 
 api_patterns = [
     path("auth/", include("accounts.urls")),

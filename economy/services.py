@@ -102,6 +102,9 @@ def _system_movement(
 ) -> LedgerTransaction:
     if kind not in LedgerTransaction.Kind.values:
         raise InvalidInput(f"unknown ledger kind {kind!r}.", code="invalid_kind")
+    if not reference:
+        # "" would be one shared key: the second fee of anyone would replay the first.
+        raise InvalidInput("a system movement needs a reference.", code="invalid_reference")
     try:
         ledger_transaction, _balance = _system_movement_once(
             user=user, delta=delta, kind=kind, reference=reference, caller=caller

@@ -17,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -38,7 +39,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--url", help="load this running server instead of starting one")
     parser.add_argument("--organizer-token", help="a staff user's API token (with --url)")
     parser.add_argument("--json", type=Path, help="also write the result as JSON to this file")
-    parser.add_argument("--server-log", type=Path, default=Path("loadtest-server.log"))
+    default_log = Path(tempfile.gettempdir(), "arena-loadtest-server.log")
+    parser.add_argument("--server-log", type=Path, default=default_log, help=f"default: {default_log}")
     return parser.parse_args(argv)
 
 

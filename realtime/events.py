@@ -113,7 +113,23 @@ def _redis_script():
 
 def _publish_redis(*, tournament_id: int, head: str, tail: str) -> int:
     keys = redis_keys(tournament_id)
-    return int(_redis_script()(keys=list(keys), args=[head, tail, settings.REALTIME_HISTORY_SIZE]))
+    seq = int(_redis_script()(keys=list(keys), args=[head, tail, settings.REALTIME_HISTORY_SIZE]))
+    if stock_fanout():
+        _group_send(tournament_id=tournament_id, seq=seq, text=f"{head}{seq}{tail}")
+    return seq
+
+
+def stock_fanout() -> bool:
+    """``REALTIME_FANOUT = "channels"``: stock Channels group_send, kept to measure against."""
+    return getattr(settings, "REALTIME_FANOUT", "hub") == "channels"
+
+
+def _group_send(*, tournament_id: int, seq: int, text: str) -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    message = {"type": "tournament.event", "seq": seq, "text": text}
+    async_to_sync(get_channel_layer().group_send)(group_name(tournament_id), message)
 
 
 # --- Database + in-process hub -------------------------------------------------------------
@@ -124,7 +140,10 @@ def _publish_local(*, tournament_id: int, head: str, tail: str) -> int:
 
     with _local_order:
         seq, text = _store_event(tournament_id=tournament_id, head=head, tail=tail)
-        hub.deliver_threadsafe(tournament_id=tournament_id, seq=seq, text=text)
+        if stock_fanout():
+            _group_send(tournament_id=tournament_id, seq=seq, text=text)
+        else:
+            hub.deliver_threadsafe(tournament_id=tournament_id, seq=seq, text=text)
     return seq
 
 

@@ -1,9 +1,6 @@
 from django.urls import path
 
-from config.serializers import register_id_converter
 from teams.apis import TeamCreateApi, TeamDetailApi, TeamMemberAddApi, TeamMemberRemoveApi
-
-register_id_converter()
 
 urlpatterns = [
     path("", TeamCreateApi.as_view(), name="team-create"),

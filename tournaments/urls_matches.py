@@ -11,9 +11,9 @@ from tournaments.match_apis import (
 )
 
 urlpatterns = [
-    path("tournaments/<int:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
-    path("tournaments/<int:tournament_id>/matches/", TournamentMatchListApi.as_view(), name="tournament-match-list"),
-    path("matches/<int:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
-    path("matches/<int:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
-    path("matches/<int:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
+    path("tournaments/<id:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
+    path("tournaments/<id:tournament_id>/matches/", TournamentMatchListApi.as_view(), name="tournament-match-list"),
+    path("matches/<id:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
+    path("matches/<id:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
+    path("matches/<id:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
 ]

@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-from config.serializers import register_id_converter
 from tournaments.apis import (
     RegistrationCreateApi,
     RegistrationListApi,
@@ -12,8 +11,7 @@ from tournaments.apis import (
     TournamentDetailApi,
     TournamentOpenApi,
 )
-
-register_id_converter()
+from tournaments.finalization_apis import TournamentFinalizeApi
 
 urlpatterns = [
     path("tournaments/", TournamentCreateApi.as_view(), name="tournament-list-create"),
@@ -21,6 +19,7 @@ urlpatterns = [
     path("tournaments/<id:tournament_id>/", TournamentDetailApi.as_view(), name="tournament-detail"),
     path("tournaments/<id:tournament_id>/open/", TournamentOpenApi.as_view(), name="tournament-open"),
     path("tournaments/<id:tournament_id>/close/", TournamentCloseApi.as_view(), name="tournament-close"),
+    path("tournaments/<id:tournament_id>/finalize/", TournamentFinalizeApi.as_view(), name="tournament-finalize"),
     path(
         "tournaments/<id:tournament_id>/registrations/",
         RegistrationListApi.as_view(),

@@ -1,7 +1,8 @@
 """A real ASGI server process for the realtime end-to-end tests and benchmarks.
 
     python -m tests.realtime.server seed  --sqlite PATH          # migrate, create a listener + tournament
-    python -m tests.realtime.server serve --sqlite PATH --port P [--server uvicorn|daphne] [--ws IMPL] [--deflate]
+    python -m tests.realtime.server serve --sqlite PATH --port P \
+        [--server uvicorn|daphne] [--ws IMPL] [--deflate] [--fanout hub|channels]
 
 ``serve`` runs the project's ASGI application unchanged, plus one test-only HTTP route,
 ``POST /__control__/publish?tournament=<id>&count=<n>[&type=<event type>]``, that calls
@@ -114,11 +115,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
     parser.add_argument("--ws", choices=["websockets-sansio", "websockets"], default="websockets-sansio")
     parser.add_argument("--deflate", action="store_true", help="permessage-deflate (uvicorn only)")
+    parser.add_argument("--fanout", choices=["hub", "channels"], default="hub")
     args = parser.parse_args(argv)
     _setup_django(args.sqlite)
     if args.command == "seed":
         print(json.dumps(seed()), flush=True)  # noqa: T201 - the parent reads it
     else:
+        from django.conf import settings
+
+        settings.REALTIME_FANOUT = args.fanout
         serve(server=args.server, port=args.port, ws=args.ws, deflate=args.deflate)
 
 

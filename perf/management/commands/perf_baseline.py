@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test.utils import (
@@ -57,13 +58,22 @@ def parse_slowdowns(values: list[str]) -> dict[str, float]:
     return slowdowns
 
 
+def test_settings() -> dict[str, Any]:
+    """What DJANGO_ENV=test would set: fast hashing, and no abuse limits (a benchmark
+    repeats one user's request hundreds of times a minute)."""
+    rest_framework = dict(settings.REST_FRAMEWORK)
+    rates = rest_framework.get("DEFAULT_THROTTLE_RATES", {})
+    rest_framework["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(rates)
+    return {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"], "REST_FRAMEWORK": rest_framework}
+
+
 @contextmanager
 def throwaway_database(verbosity: int) -> Iterator[None]:
-    """A fresh test database for the run, destroyed afterwards; fast password hashing."""
+    """A fresh test database for the run, destroyed afterwards, with test settings."""
     setup_test_environment()
     old_config = setup_databases(verbosity=max(verbosity - 1, 0), interactive=False, aliases={"default"})
     try:
-        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        with override_settings(**test_settings()):
             yield
     finally:
         teardown_databases(old_config, verbosity=max(verbosity - 1, 0))

@@ -8,7 +8,7 @@ from economy.models import LedgerTransaction
 from perf.scenarios.finalization import finished_tournament_build
 from tournaments.models import Match, Tournament, TournamentBadge, TournamentParticipation
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.finalization.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def _url(tournament_id: int) -> str:

@@ -79,12 +79,6 @@ def test_listing_page_never_seq_scans_registrations(world):
     assert all(node_type in {"Index Scan", "Index Only Scan", "Bitmap Heap Scan"} for node_type, _ in scans), scans
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The FK's own single-column index on tournament_id is smaller and wins the page query; "
-    "Registration.tournament needs db_index=False (the covering index leads with tournament_id). "
-    "See notes/issue-3.md.",
-)
 def test_listing_page_uses_the_covering_index(world):
     scans = _registration_scans(_listing_statements(*world)["page"])
     assert scans == [("Index Scan", INDEX)]

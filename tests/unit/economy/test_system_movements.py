@@ -164,3 +164,11 @@ def test_wallet_is_the_last_rank_so_it_may_follow_a_tournament_lock(treasury):
         tournament_lock(tournament_id=cup.pk, pipeline="test", caller="test")
         wallet_debit(user=player, amount=10, kind="entry_fee", reference=f"fee:{cup.pk}")
     assert _balance(player) == 0
+
+
+def test_an_empty_reference_is_refused(treasury):
+    player = factories.user()
+    with pytest.raises(InvalidInput) as caught:
+        wallet_credit(user=player, amount=1, kind="reward", reference="")
+    assert caught.value.code == "invalid_reference"
+    assert not LedgerTransaction.objects.exists()

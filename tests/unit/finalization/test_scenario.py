@@ -7,7 +7,7 @@ import pytest
 from perf.harness import REGISTRY
 from tournaments.models import PlayerSkill, Tournament
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.finalization.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def test_finalization_scenario_prepares_and_runs_one_item():
