@@ -42,7 +42,7 @@ class OrganizerReadOnlyInline(admin.TabularInline):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Shown, never edited: non-editable fields (created_at) would break the form otherwise.
-        return list(self.fields or [])
+        return [field for field in self.fields or [] if isinstance(field, str)]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_organizer(request)

@@ -9,12 +9,14 @@ each one unique: ``UserCreateApi.InputSerializer`` → ``UserCreateInput`` (and
 
 from __future__ import annotations
 
+from typing import Literal
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 
 
 class AutoSchema(SpectacularAutoSchema):
-    def get_serializer_name(self, serializer: serializers.Serializer, direction: str) -> str:
+    def get_serializer_name(self, serializer: serializers.Serializer, direction: Literal["request", "response"]) -> str:
         qualname = type(serializer).__qualname__
         if "." not in qualname or "<locals>" in qualname:
             return super().get_serializer_name(serializer, direction)

@@ -33,29 +33,31 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
         rates = api_settings.DEFAULT_THROTTLE_RATES
         if self.scope not in rates:
             raise ImproperlyConfigured(f"No throttle rate set for scope {self.scope!r}")
-        return rates[self.scope]
+        rate = rates[self.scope]
+        return None if rate is None else str(rate)
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
         if not self.scope:
             return True
         self.rate = self.get_rate()
-        if self.rate is None:
-            return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return self._count(self.get_cache_key(request, view)) <= self.num_requests
+        if self.num_requests is None or self.duration is None:
+            return True  # no rate for this scope: unlimited
+        client_key = self.get_cache_key(request, view) or ""
+        return self._count(client_key, window_seconds=self.duration) <= self.num_requests
 
-    def _count(self, client_key: str) -> int:
+    def _count(self, client_key: str, *, window_seconds: int) -> int:
         self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_ends_at = (window + 1) * self.duration
+        window = int(self.now // window_seconds)
+        self.window_ends_at = (window + 1) * window_seconds
         key = f"{client_key}:{window}"
-        self.cache.add(key, 0, timeout=self.duration + 1)
+        self.cache.add(key, 0, timeout=window_seconds + 1)
         try:
             return self.cache.incr(key)
         except ValueError:
             # The key expired between add() and incr(): this request opens a new window.
-            self.cache.add(key, 1, timeout=self.duration + 1)
+            self.cache.add(key, 1, timeout=window_seconds + 1)
             return 1
 
     def wait(self) -> float:

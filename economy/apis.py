@@ -109,6 +109,8 @@ class LedgerEntryListApi(APIView):
         page_size_query_param = "page_size"
         max_page_size = 200
 
+    pagination_class = Pagination  # also tells the OpenAPI schema the list is paginated
+
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         transaction_id = serializers.IntegerField()
@@ -119,6 +121,6 @@ class LedgerEntryListApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
-        paginator = self.Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(ledger_entry_list(user=request.user), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

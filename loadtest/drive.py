@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import websockets
+from websockets.typing import Origin
 
 from loadtest.http import HttpConnection, HttpResponse
 from loadtest.report import BroadcastStats, PathStats
@@ -262,7 +263,7 @@ async def listen(target: Target, world: World, count: int, broadcast: BroadcastS
 async def _connect(target: Target, listener: Listener, token: str, broadcast: BroadcastStats) -> None:
     try:
         listener.socket = await websockets.connect(
-            _ws_url(target, listener.tournament_id, token), origin=target.origin, max_queue=None
+            _ws_url(target, listener.tournament_id, token), origin=Origin(target.origin), max_queue=None
         )
     except (OSError, websockets.WebSocketException) as exc:
         broadcast.errors.append(f"connect {listener.tournament_id}: {exc!r}")
@@ -286,7 +287,7 @@ async def _receive(listener: Listener, broadcast: BroadcastStats) -> None:
 async def published_range(target: Target, tournament_id: int, token: str) -> tuple[int, int]:
     """The (first, last) seq the server holds for a tournament, read by replaying its history."""
     seqs: list[int] = []
-    async with websockets.connect(_ws_url(target, tournament_id, token), origin=target.origin) as socket:
+    async with websockets.connect(_ws_url(target, tournament_id, token), origin=Origin(target.origin)) as socket:
         while True:
             try:
                 seqs.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=0.5))["seq"])

@@ -15,6 +15,7 @@ refuses the handshake itself (HTTP 403).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -29,6 +30,8 @@ CLOSE_INVALID_SINCE = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_UNKNOWN_TOURNAMENT = 4404
 CLOSE_TOO_SLOW = 4408
+
+INVALID_SINCE = -1
 
 # Events waiting for one socket before it is dropped; bounds the server's memory per socket.
 DEFAULT_QUEUE_SIZE = 256
@@ -52,11 +55,11 @@ class TournamentConsumer(AsyncWebsocketConsumer):
             return
         await self._listen(since)
 
-    async def _refusal(self, since: int | None | bool) -> int | None:
+    async def _refusal(self, since: int | None) -> int | None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return CLOSE_UNAUTHENTICATED
-        if since is False:
+        if since == INVALID_SINCE:
             return CLOSE_INVALID_SINCE
         exists = await database_sync_to_async(selectors.tournament_exists)(tournament_id=self.tournament_id)
         return None if exists else CLOSE_UNKNOWN_TOURNAMENT
@@ -74,8 +77,7 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         await self.accept()
         if since is not None:
             await self._replay(since)
-        # Straight to the server's ASGI send: the event's message dict is already built.
-        self.pump_task = asyncio.ensure_future(self.listener.pump(self.base_send))
+        self.pump_task = asyncio.ensure_future(self._pump())
 
     async def _replay(self, since: int) -> None:
         history = await database_sync_to_async(selectors.event_history_list)(
@@ -84,6 +86,13 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         for seq, text in history:
             await self.base_send(websocket_send(text))
             self.listener.last_seq = seq
+
+    async def _pump(self) -> None:
+        # Straight to the server's ASGI send: the event's message dict is already built.
+        # A send to a socket the client just dropped fails (uvicorn's ClientDisconnected is an
+        # OSError); the disconnect that follows cleans up, so there is nothing to report.
+        with contextlib.suppress(OSError):
+            await self.listener.pump(self.base_send)
 
     def _too_slow(self) -> None:
         asyncio.ensure_future(self._drop())
@@ -142,10 +151,10 @@ class StockTournamentConsumer(TournamentConsumer):
             await self.channel_layer.group_discard(group_name(self.tournament_id), self.channel_name)
 
 
-def _parse_since(raw: str | None) -> int | None | bool:
-    """``None`` when absent, the number when valid, ``False`` when invalid."""
+def _parse_since(raw: str | None) -> int | None:
+    """``None`` when absent, the number when valid, ``INVALID_SINCE`` otherwise."""
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
-        return False
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        return INVALID_SINCE
     return int(raw)

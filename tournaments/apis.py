@@ -47,6 +47,7 @@ class RegistrationOutputSerializer(serializers.Serializer):
 
 
 class TournamentCreateApi(APIView):
+    pagination_class = PageNumberPagination  # GET; also tells the OpenAPI schema the list is paginated
     class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         name = serializers.CharField(max_length=200)
         game = serializers.CharField(max_length=100)
@@ -67,7 +68,7 @@ class TournamentCreateApi(APIView):
     @extend_schema(responses={200: TournamentOutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         # GET /api/tournaments/ shares the URL of the create operation.
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(tournament_list(), request, view=self)
         return paginator.get_paginated_response(TournamentOutputSerializer(page, many=True).data)
 
@@ -120,6 +121,7 @@ class RegistrationWithdrawApi(APIView):
 
 
 class RegistrationListApi(APIView):
+    pagination_class = PageNumberPagination  # also tells the OpenAPI schema the list is paginated
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, max_length=200)
 
@@ -157,7 +159,7 @@ class RegistrationListApi(APIView):
         filters.is_valid(raise_exception=True)
         tournament = tournament_get(tournament_id=tournament_id)
         statuses = filters.validated_data.get("status", RegistrationStatus.values)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             registration_list(tournament_id=tournament.pk, statuses=statuses), request, view=self
         )
