@@ -1,4 +1,10 @@
-"""URL path converters shared by every app's routes."""
+"""URL path converters shared by every app's routes (HTTP and WebSocket).
+
+Importing this module registers them; config/urls.py and realtime/routing.py import it
+before declaring any route.
+"""
+
+from django.urls import register_converter
 
 
 class IdPathConverter:
@@ -7,7 +13,6 @@ class IdPathConverter:
     Django's ``<int:>`` matches any run of digits; an id past the 64-bit range then
     reaches the database driver (SQLite raises OverflowError: a 500). At most 18
     digits always fits a bigint, so longer ones are simply not a route (JSON 404).
-    Registered once, in config/urls.py, before any app's routes are included.
     """
 
     regex = "[0-9]{1,18}"
@@ -17,3 +22,6 @@ class IdPathConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+register_converter(IdPathConverter, "id")

@@ -116,18 +116,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Namespaces every key and channel this deployment writes to a shared Redis.
+REDIS_PREFIX = env_str("REDIS_PREFIX", "arena")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "arena")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("REDIS_PREFIX", "arena"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
@@ -236,7 +238,12 @@ ECONOMY_TRANSFER_STRATEGY = env_choice(
     "ECONOMY_TRANSFER_STRATEGY", "conditional", {"optimistic", "pessimistic", "conditional"}
 )
 ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimum=1)
+# Realtime (docs/realtime.md): events kept per tournament for `?since=` resync, events
+# queued per listener before a too-slow one is closed (4408), and the fan-out: the
+# per-process hub, or stock Channels group_send (kept selectable for measurement).
 REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 200, minimum=1)
+REALTIME_QUEUE_SIZE = env_int("REALTIME_QUEUE_SIZE", 256, minimum=1)
+REALTIME_FANOUT = env_choice("REALTIME_FANOUT", "hub", {"hub", "channels"})
 
 # Lock observability: `lock_released` JSON events go to this file when set.
 LOCK_LOG_FILE = env_str("LOCK_LOG_FILE")

@@ -1,14 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path, re_path, register_converter
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import config.converters  # noqa: F401  (registers <id:...> before the includes below)
 from config import errors
-from config.converters import IdPathConverter
 from config.health import healthz
 from perf.metrics import metrics_view
-
-# Before the includes below: every app routes ids as <id:...>.
-register_converter(IdPathConverter, "id")
 
 api_patterns = [
     path("auth/", include("accounts.urls")),

@@ -218,7 +218,7 @@ def build_document(*, runs: dict[str, PathRun], rounds: int, block_size: int, wa
             "block_size": block_size,
             "warmup": warmup,
             "percentiles": "linear interpolation between closest ranks (Hyndman & Fan 7)",
-            "guard": "per round: service-time p95 / reference service-time p50; median ratio + Mann-Whitney",
+            "guard": "service time / reference service p50 of the round; median block-p95 ratio + Mann-Whitney",
         },
         "reference": path_document(runs[REFERENCE], reference_p50s),
         "hot_paths": {name: path_document(run, reference_p50s) for name, run in runs.items() if name != REFERENCE},
@@ -240,6 +240,12 @@ def path_document(run: PathRun, reference_p50s: Sequence[float]) -> dict[str, An
         "normalized_block_p95": [
             round(stats.percentile(block, 95) / reference, 5)
             for block, reference in zip(run.service_blocks, reference_p50s, strict=True)
+        ],
+        # Every call's service time over the reference's service-time median of its round.
+        "normalized_samples": [
+            round(sample / reference, 5)
+            for block, reference in zip(run.service_blocks, reference_p50s, strict=True)
+            for sample in block
         ],
         "samples_ms": [round(sample * 1000, 4) for sample in samples],
         "service_samples_ms": [round(sample * 1000, 4) for sample in services],

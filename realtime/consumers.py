@@ -34,7 +34,6 @@ CLOSE_TOO_SLOW = 4408
 INVALID_SINCE = -1
 
 # Events waiting for one socket before it is dropped; bounds the server's memory per socket.
-DEFAULT_QUEUE_SIZE = 256
 
 
 class TournamentConsumer(AsyncWebsocketConsumer):
@@ -70,7 +69,7 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         Joining before accepting means that once the client sees the socket open, every
         later event reaches it; events already queued wait until the replay is done.
         """
-        queue_size = getattr(settings, "REALTIME_QUEUE_SIZE", DEFAULT_QUEUE_SIZE)
+        queue_size = settings.REALTIME_QUEUE_SIZE
         self.listener = Listener(last_seq=since or 0, maxsize=queue_size, on_overflow=self._too_slow)
         self.hub = hub_for_running_loop()
         await self.hub.join(self.tournament_id, self.listener)

@@ -96,7 +96,7 @@ def redis_channel(tournament_id: int) -> str:
 
 def redis_prefix() -> str:
     """The deployment's Redis namespace (the one the cache and the channel layer use)."""
-    return getattr(settings, "REDIS_PREFIX", None) or settings.CACHES["default"].get("KEY_PREFIX") or "arena"
+    return settings.REDIS_PREFIX
 
 
 @cache
@@ -121,7 +121,7 @@ def _publish_redis(*, tournament_id: int, head: str, tail: str) -> int:
 
 def stock_fanout() -> bool:
     """``REALTIME_FANOUT = "channels"``: stock Channels group_send, kept to measure against."""
-    return getattr(settings, "REALTIME_FANOUT", "hub") == "channels"
+    return settings.REALTIME_FANOUT == "channels"
 
 
 def _group_send(*, tournament_id: int, seq: int, text: str) -> None:

@@ -3,5 +3,5 @@ from django.urls import path
 from realtime.views import tournament_live_page
 
 urlpatterns = [
-    path("tournaments/<int:tournament_id>/live/", tournament_live_page, name="tournament-live"),
+    path("tournaments/<id:tournament_id>/live/", tournament_live_page, name="tournament-live"),
 ]

@@ -57,8 +57,9 @@ def test_mann_whitney_with_ties_uses_normal_approximation() -> None:
     assert math.isclose(stats.mann_whitney_greater([1, 1], [1, 1]), 0.5, abs_tol=0.5)
 
 
-def entry(blocks: list[float], *, queries: int = 3, p95: float = 2.0) -> dict:
+def entry(blocks: list[float], *, queries: int = 3, p95: float = 2.0, samples: list[float] | None = None) -> dict:
     return {
+        "normalized_samples": samples if samples is not None else [value * 0.9 for value in blocks * 5],
         "p50_ms": 1.0,
         "p95_ms": p95,
         "p99_ms": 3.0,
@@ -94,6 +95,16 @@ def test_guard_ignores_a_slow_median_made_of_two_noisy_rounds() -> None:
     noisy = [*BASE[:8], 3.0, 3.0]
     (verdict,) = guard.compare(document({"a": entry(BASE)}), document({"a": entry(noisy)}))
     assert verdict.status == guard.OK
+
+
+def test_guard_reports_but_does_not_fail_slow_blocks_without_slower_calls() -> None:
+    slower_blocks = [value * 1.3 for value in BASE]
+    unchanged_calls = entry(BASE)["normalized_samples"]
+    (verdict,) = guard.compare(
+        document({"a": entry(BASE)}), document({"a": entry(slower_blocks, samples=unchanged_calls)})
+    )
+    assert (verdict.status, verdict.failed) == (guard.SLOWER, False)
+    assert verdict.p_value > guard.ALPHA
 
 
 def test_guard_does_not_fail_a_slowdown_within_15_percent() -> None:
