@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test perf perf-baseline lint check serve loadtest clean
+.PHONY: install run test perf perf-baseline lint serve loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(STAMP)  ## the whole fast suite, on whatever DATABASE_URL / REDIS_URL sa
 
 perf: $(STAMP)  ## the perf suite: benchmarks + SLO guard against perf/baselines
 	DJANGO_ENV=test $(BIN)/pytest tests/perf
+
+perf-baseline: $(STAMP)  ## measure and save perf/baselines/<vendor>.json, then re-render the README section
+	$(BIN)/python manage.py perf_baseline --save
+	$(BIN)/python manage.py perf_readme
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

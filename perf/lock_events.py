@@ -72,6 +72,8 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 
+from perf.metrics import observe_lock_hold
+
 logger = logging.getLogger("arena.locks")
 
 LOCK_ORDER: dict[str, int] = {
@@ -146,6 +148,7 @@ def _now_iso() -> str:
 
 
 def _released_payload(held: _Held, *, released: float, outcome: str) -> dict[str, Any]:
+    observe_lock_hold(held.pipeline, held.entity_type, released - held.acquired)
     hold_ms = round((released - held.acquired) * 1000, 3)
     return {
         "event": "lock_released",

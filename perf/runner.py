@@ -24,8 +24,7 @@ from typing import Any
 
 import django
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import Resolver404, resolve
+from django.test.utils import CaptureQueriesContext
 
 from perf import stats
 from perf.harness import REGISTRY, Scenario
@@ -59,24 +58,6 @@ class PathRun:
 def hot_path_names(registry: dict[str, type[Scenario]] | None = None) -> list[str]:
     """Every registered scenario but the reference, in a stable order."""
     return sorted(name for name in (registry or REGISTRY) if name != REFERENCE)
-
-
-@contextmanager
-def reference_route() -> Iterator[None]:
-    """Make sure ``/api/perf/reference/`` resolves during a run.
-
-    While ``config/urls.py`` lacks ``path("perf/", include("perf.urls"))`` the run
-    uses ``perf.urls_standalone`` (the project's URLs plus that one line).
-    """
-    try:
-        routed = resolve(REFERENCE_PATH).url_name == "perf-reference"
-    except Resolver404:
-        routed = False
-    if routed:
-        yield
-        return
-    with override_settings(ROOT_URLCONF="perf.urls_standalone"):
-        yield
 
 
 def capture_queries(scenario: Scenario) -> list[dict[str, str]]:
@@ -170,17 +151,16 @@ def run_suite(
     """
     registry = registry or REGISTRY
     order = [REFERENCE, *(name for name in names if name != REFERENCE)]
-    with reference_route():
-        runs = {name: _guarded(name, _set_up, _instance(registry[name], slowdowns), warmup) for name in order}
-        total = rounds * len(order)
-        for round_index in range(rounds):
-            for position, name in enumerate(order):
-                run = runs[name]
-                walls, services = _guarded(name, time_block, run.scenario, run.scenario.prepare(block_size))
-                run.blocks.append(walls)
-                run.service_blocks.append(services)
-                if progress is not None:
-                    progress(round_index * len(order) + position + 1, total, name)
+    runs = {name: _guarded(name, _set_up, _instance(registry[name], slowdowns), warmup) for name in order}
+    total = rounds * len(order)
+    for round_index in range(rounds):
+        for position, name in enumerate(order):
+            run = runs[name]
+            walls, services = _guarded(name, time_block, run.scenario, run.scenario.prepare(block_size))
+            run.blocks.append(walls)
+            run.service_blocks.append(services)
+            if progress is not None:
+                progress(round_index * len(order) + position + 1, total, name)
     return build_document(runs=runs, rounds=rounds, block_size=block_size, warmup=warmup)
 
 

@@ -25,6 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from perf.metrics import observe_broadcast
+
 REGISTRATION_CREATED = "registration.created"
 REGISTRATION_WITHDRAWN = "registration.withdrawn"
 MATCH_CONFIRMED = "match.confirmed"
@@ -68,10 +70,15 @@ def publish(*, tournament_id: int, type: str, data: dict[str, Any]) -> int:  # n
 
     Precondition: not inside the caller's transaction (use ``publish_on_commit``).
     """
+    started = time.perf_counter()
     head, tail = _encode_around_seq(tournament_id=tournament_id, type=type, data=data)
     if settings.REDIS_URL:
-        return _publish_redis(tournament_id=tournament_id, head=head, tail=tail)
-    return _publish_local(tournament_id=tournament_id, head=head, tail=tail)
+        seq = _publish_redis(tournament_id=tournament_id, head=head, tail=tail)
+    else:
+        seq = _publish_local(tournament_id=tournament_id, head=head, tail=tail)
+    # Encode + number + store + hand-off to the fan-out (Redis PUBLISH or the local hub).
+    observe_broadcast(time.perf_counter() - started)
+    return seq
 
 
 def _encode_around_seq(*, tournament_id: int, type: str, data: dict[str, Any]) -> tuple[str, str]:  # noqa: A002

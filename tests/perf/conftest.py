@@ -4,12 +4,12 @@ and the slowdown injector that proves the guard is sharp."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from perf.harness import REGISTRY
-from perf.runner import DEFAULT_BLOCK_SIZE, DEFAULT_ROUNDS, reference_route, slowed
+from perf.runner import DEFAULT_BLOCK_SIZE, DEFAULT_ROUNDS, slowed
 from perf.scenarios import load_all
 
 load_all()
@@ -17,12 +17,6 @@ load_all()
 #: CI can trade precision for time; the defaults are what the baselines were saved with.
 GUARD_ROUNDS = int(os.environ.get("PERF_ROUNDS", DEFAULT_ROUNDS))
 GUARD_BLOCK_SIZE = int(os.environ.get("PERF_BLOCK_SIZE", DEFAULT_BLOCK_SIZE))
-
-
-@pytest.fixture(autouse=True)
-def _reference_route() -> Iterator[None]:
-    with reference_route():
-        yield
 
 
 @pytest.fixture

@@ -114,6 +114,9 @@ class Command(BaseCommand):
         for module in options["modules"]:
             importlib.import_module(module)
         names = self.selected(options["only"])
+        slowdowns = parse_slowdowns(options["slow_down"])
+        if set(slowdowns) - set(names):
+            raise CommandError(f"--slow-down {sorted(set(slowdowns) - set(names))}: not measured", returncode=2)
         path = options["baseline"] or guard.baseline_path(connection.vendor)
         baseline = self.baseline(path, required=options["compare"])
         with throwaway_database(options["verbosity"]):
@@ -123,7 +126,7 @@ class Command(BaseCommand):
                     rounds=options["rounds"],
                     block_size=options["block_size"],
                     progress=self.progress,
-                    slowdowns=parse_slowdowns(options["slow_down"]),
+                    slowdowns=slowdowns,
                 )
             except runner.ScenarioFailed as exc:
                 raise CommandError(str(exc), returncode=1) from exc

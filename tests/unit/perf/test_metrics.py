@@ -75,3 +75,29 @@ def test_metrics_endpoint_serves_prometheus_text(client) -> None:
         "arena_lock_hold_seconds",
     ):
         assert f"# TYPE {name} histogram" in body
+
+
+def test_a_committed_lock_feeds_the_lock_hold_histogram(transactional_db) -> None:
+    from django.db import transaction
+
+    from tests import factories
+    from tournaments.locks import tournament_lock
+
+    tournament = factories.tournament()
+    labels = {"pipeline": "metrics-test", "entity_type": "Tournament"}
+    before = sample("arena_lock_hold_seconds_count", **labels)
+
+    with transaction.atomic():
+        tournament_lock(tournament_id=tournament.pk, pipeline="metrics-test", caller="test")
+
+    assert sample("arena_lock_hold_seconds_count", **labels) == before + 1
+
+
+def test_a_published_event_feeds_the_broadcast_histogram(db) -> None:
+    from realtime.events import publish
+
+    before = sample("arena_broadcast_latency_seconds_count")
+
+    publish(tournament_id=987654, type="registration.created", data={"team_id": 1})
+
+    assert sample("arena_broadcast_latency_seconds_count") == before + 1

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-FAST = ["--only", "synthetic", "--rounds", "4", "--block-size", "4", "-v", "0"]  # 4 rounds: p >= 1/70
+FAST = ["--only", "synthetic", "--rounds", "4", "--block-size", "4", "-v", "0"]
 
 
 def run(*args: str) -> str:
@@ -118,6 +118,12 @@ def test_unknown_hot_path_exits_2(synthetic) -> None:
     with pytest.raises(CommandError) as failure:
         call_command("perf_baseline", "--only", "nope", stdout=StringIO(), stderr=StringIO())
     assert failure.value.returncode == 2
+
+
+@pytest.mark.parametrize("value", ["nope", "synthetic=fast"])
+def test_bad_slowdown_exits_2(synthetic, value: str) -> None:
+    code, _message = exit_code("--slow-down", value)
+    assert code == 2
 
 
 def test_json_html_and_explain_outputs(synthetic, tmp_path: Path) -> None:
