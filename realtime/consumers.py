@@ -7,6 +7,7 @@ then close, because a browser cannot read the code of a refused handshake:
 * 4401 not authenticated (no session, unknown or inactive token)
 * 4404 no such tournament
 * 4408 too slow: the socket's outbox overflowed; reconnect with ``?since=<last seq>``
+* 4503 the server lost its Redis event feed; reconnect with ``?since=<last seq>``
 
 A foreign ``Origin`` never reaches this consumer: ``AllowedHostsOriginValidator``
 refuses the handshake itself (HTTP 403).
@@ -30,10 +31,9 @@ CLOSE_INVALID_SINCE = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_UNKNOWN_TOURNAMENT = 4404
 CLOSE_TOO_SLOW = 4408
+CLOSE_FEED_LOST = 4503
 
 INVALID_SINCE = -1
-
-# Events waiting for one socket before it is dropped; bounds the server's memory per socket.
 
 
 class TournamentConsumer(AsyncWebsocketConsumer):
@@ -70,7 +70,9 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         later event reaches it; events already queued wait until the replay is done.
         """
         queue_size = settings.REALTIME_QUEUE_SIZE
-        self.listener = Listener(last_seq=since or 0, maxsize=queue_size, on_overflow=self._too_slow)
+        self.listener = Listener(
+            last_seq=since or 0, maxsize=queue_size, on_overflow=self._too_slow, on_feed_lost=self._feed_lost
+        )
         self.hub = hub_for_running_loop()
         await self.hub.join(self.tournament_id, self.listener)
         await self.accept()
@@ -94,11 +96,14 @@ class TournamentConsumer(AsyncWebsocketConsumer):
             await self.listener.pump(self.base_send)
 
     def _too_slow(self) -> None:
-        asyncio.ensure_future(self._drop())
+        asyncio.ensure_future(self._drop(CLOSE_TOO_SLOW))
 
-    async def _drop(self) -> None:
+    def _feed_lost(self) -> None:
+        asyncio.ensure_future(self._drop(CLOSE_FEED_LOST))
+
+    async def _drop(self, code: int) -> None:
         await self._stop_listening()
-        await self.close(code=CLOSE_TOO_SLOW)
+        await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
         await self._stop_listening()

@@ -16,6 +16,7 @@ ever blocks its own task, and when its outbox is full it is dropped (close code
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from django.conf import settings
 
 from realtime.events import redis_channel, redis_prefix
 
+logger = logging.getLogger(__name__)
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 _hubs_lock = threading.Lock()
 
@@ -61,11 +63,19 @@ class Listener:
     built once per event and shared (read-only) by every listener.
     """
 
-    def __init__(self, *, last_seq: int, maxsize: int, on_overflow: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        *,
+        last_seq: int,
+        maxsize: int,
+        on_overflow: Callable[[], None],
+        on_feed_lost: Callable[[], None] | None = None,
+    ) -> None:
         self.last_seq = last_seq
         self.queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue(maxsize)
         self.overflowed = False
         self._on_overflow = on_overflow
+        self.on_feed_lost = on_feed_lost or on_overflow
 
     def offer(self, seq: int, message: dict[str, Any]) -> None:
         if self.overflowed:
@@ -127,6 +137,16 @@ class Hub:
             self._subscriber = RedisSubscriber(self)
         return self._subscriber
 
+    def feed_lost(self) -> None:
+        """The Redis subscription died: events would stop silently, so drop every
+        listener (they reconnect with ``?since=`` and resync from history) and start
+        a fresh subscription on the next join."""
+        self._subscriber = None
+        listeners = [listener for group in self.listeners.values() for listener in group]
+        self.listeners.clear()
+        for listener in listeners:
+            listener.on_feed_lost()
+
 
 class RedisSubscriber:
     """One Redis pub/sub connection per hub; one channel per tournament with local listeners."""
@@ -164,10 +184,16 @@ class RedisSubscriber:
                 self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
-        while True:
-            message = await self.pubsub.get_message(timeout=None)
-            if message is not None:
-                self._handle(message)
+        try:
+            while True:
+                message = await self.pubsub.get_message(timeout=None)
+                if message is not None:
+                    self._handle(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("realtime: the Redis subscription failed; dropping this process's listeners")
+            self.hub.feed_lost()
 
     def _handle(self, message: dict) -> None:
         channel = _text(message["channel"])

@@ -66,3 +66,41 @@ async def test_hub_forgets_a_tournament_when_its_last_listener_leaves():
 
     assert hub.listeners == {}
     assert listener.queue.qsize() == 0
+
+
+async def test_a_lost_redis_feed_drops_every_listener_so_they_resync(settings):
+    settings.REDIS_URL = ""  # join without subscribing; the failure is simulated below
+    hub = Hub(asyncio.get_running_loop())
+    lost: list[str] = []
+    first = Listener(last_seq=0, maxsize=4, on_overflow=lambda: None, on_feed_lost=lambda: lost.append("first"))
+    second = Listener(last_seq=0, maxsize=4, on_overflow=lambda: None, on_feed_lost=lambda: lost.append("second"))
+    await hub.join(1, first)
+    await hub.join(2, second)
+
+    hub.feed_lost()
+
+    assert sorted(lost) == ["first", "second"]
+    assert hub.listeners == {}
+    hub.dispatch(1, 1, "{}")  # nobody left to deliver to, and nothing raised
+    assert first.queue.qsize() == 0
+
+
+async def test_the_subscriber_reports_a_dead_connection_to_its_hub(settings):
+    from realtime.hub import RedisSubscriber
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    hub = Hub(asyncio.get_running_loop())
+    lost: list[str] = []
+    listener = Listener(last_seq=0, maxsize=4, on_overflow=lambda: None, on_feed_lost=lambda: lost.append("x"))
+    hub.listeners[1] = {listener}
+    subscriber = hub._subscriber = RedisSubscriber(hub)
+
+    class Broken:
+        async def get_message(self, timeout):
+            raise ConnectionError("connection reset")
+
+    subscriber.pubsub = Broken()
+    await subscriber._read()
+
+    assert lost == ["x"]
+    assert hub._subscriber is None
