@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -12,10 +12,9 @@ from economy.services import wallet_create
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, is_staff: bool = False) -> tuple[AbstractUser, Token]:
+def user_create(*, username: str, password: str, is_staff: bool = False) -> tuple[User, Token]:
     """Sign a player up: the user, their wallet and their API token, all or nothing."""
-    User = get_user_model()
-    candidate = User(username=username, is_staff=is_staff)
+    candidate = get_user_model()(username=username, is_staff=is_staff)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
@@ -30,6 +29,6 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> tupl
     return candidate, Token.objects.create(user=candidate)
 
 
-def token_for(*, user: AbstractUser) -> Token:
+def token_for(*, user: User) -> Token:
     token, _ = Token.objects.get_or_create(user=user)
     return token

@@ -20,8 +20,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class DomainError(Exception):
     """A rule of the domain refused the operation; nothing was written."""
 
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
+    status_code: int = status.HTTP_409_CONFLICT
+    code: str = "conflict"
 
     def __init__(self, detail: str, *, code: str | None = None, status_code: int | None = None) -> None:
         super().__init__(detail)

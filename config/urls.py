@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import config.converters  # noqa: F401  (registers <id:...> before the includes below)
@@ -7,7 +7,7 @@ from config import errors
 from config.health import healthz
 from perf.metrics import metrics_view
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("auth/", include("accounts.urls")),
     path("teams/", include("teams.urls")),
     path("economy/", include("economy.urls")),

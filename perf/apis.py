@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from config.serializers import RejectUnknownFieldsMixin
 from perf.services import reference_record_create
 
@@ -25,5 +26,5 @@ class ReferenceRecordCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        record = reference_record_create(owner=request.user, **data.validated_data)
+        record = reference_record_create(owner=authenticated_user(request), **data.validated_data)
         return Response(self.OutputSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -18,7 +18,7 @@ COLOURS = {"baseline": "#8a8a8a", "current": "#d9480f"}
 
 def histogram(samples: list[float], low: float, high: float) -> list[float]:
     """Fraction of samples per bin (comparable between runs of different sizes)."""
-    counts = [0] * BINS
+    counts: list[float] = [0] * BINS
     span = (high - low) or 1.0
     for sample in samples:
         counts[min(int((sample - low) / span * BINS), BINS - 1)] += 1

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from config.errors import Conflict
@@ -9,7 +9,7 @@ from perf.selectors import reference_record_last_sequence
 
 
 @transaction.atomic
-def reference_record_create(*, owner: AbstractBaseUser, payload: str) -> ReferenceRecord:
+def reference_record_create(*, owner: User, payload: str) -> ReferenceRecord:
     """The reference workload: exactly one SELECT and one INSERT.
 
     It is the calibration yardstick of the SLO guard (docs/perf.md), so it must stay

@@ -38,7 +38,7 @@ INVALID_SINCE = -1
 
 class TournamentConsumer(AsyncWebsocketConsumer):
     # No per-socket channel-layer channel: events arrive through the process's hub.
-    channel_layer_alias = None
+    channel_layer_alias: str | None = None
 
     hub: Hub | None = None
     listener: Listener | None = None
@@ -70,30 +70,31 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         later event reaches it; events already queued wait until the replay is done.
         """
         queue_size = settings.REALTIME_QUEUE_SIZE
-        self.listener = Listener(
+        listener = Listener(
             last_seq=since or 0, maxsize=queue_size, on_overflow=self._too_slow, on_feed_lost=self._feed_lost
         )
+        self.listener = listener
         self.hub = hub_for_running_loop()
-        await self.hub.join(self.tournament_id, self.listener)
+        await self.hub.join(self.tournament_id, listener)
         await self.accept()
         if since is not None:
-            await self._replay(since)
-        self.pump_task = asyncio.ensure_future(self._pump())
+            await self._replay(since, listener)
+        self.pump_task = asyncio.ensure_future(self._pump(listener))
 
-    async def _replay(self, since: int) -> None:
+    async def _replay(self, since: int, listener: Listener) -> None:
         history = await database_sync_to_async(selectors.event_history_list)(
             tournament_id=self.tournament_id, since=since
         )
         for seq, text in history:
             await self.base_send(websocket_send(text))
-            self.listener.last_seq = seq
+            listener.last_seq = seq
 
-    async def _pump(self) -> None:
+    async def _pump(self, listener: Listener) -> None:
         # Straight to the server's ASGI send: the event's message dict is already built.
         # A send to a socket the client just dropped fails (uvicorn's ClientDisconnected is an
         # OSError); the disconnect that follows cleans up, so there is nothing to report.
         with contextlib.suppress(OSError):
-            await self.listener.pump(self.base_send)
+            await listener.pump(self.base_send)
 
     def _too_slow(self) -> None:
         asyncio.ensure_future(self._drop(CLOSE_TOO_SLOW))

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin
 from teams.selectors import team_get
 from teams.services import team_create, team_member_add, team_member_remove
@@ -42,7 +43,7 @@ class TeamCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        team = team_create(captain=request.user, **data.validated_data)
+        team = team_create(captain=authenticated_user(request), **data.validated_data)
         return Response(TeamOutputSerializer(team_get(team_id=team.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -60,12 +61,12 @@ class TeamMemberAddApi(APIView):
     def post(self, request: Request, team_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = team_member_add(actor=request.user, team_id=team_id, **data.validated_data)
+        membership = team_member_add(actor=authenticated_user(request), team_id=team_id, **data.validated_data)
         return Response(MemberOutputSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
 class TeamMemberRemoveApi(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, team_id: int, user_id: int) -> Response:
-        team_member_remove(actor=request.user, team_id=team_id, user_id=user_id)
+        team_member_remove(actor=authenticated_user(request), team_id=team_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from config.errors import Conflict, Forbidden, NotFound
@@ -11,7 +11,7 @@ from teams.models import Membership, Team
 
 
 @transaction.atomic
-def team_create(*, captain: AbstractBaseUser, name: str, tag: str) -> Team:
+def team_create(*, captain: User, name: str, tag: str) -> Team:
     """Create a team; its creator becomes captain and first member."""
     try:
         # A savepoint, so the unique tag is decided by the database, not by a
@@ -24,7 +24,7 @@ def team_create(*, captain: AbstractBaseUser, name: str, tag: str) -> Team:
     return team
 
 
-def _team_for_captain(*, team_id: int, actor: AbstractBaseUser) -> Team:
+def _team_for_captain(*, team_id: int, actor: User) -> Team:
     team = Team.objects.filter(pk=team_id).only("pk", "captain_id").first()
     if team is None:
         raise NotFound("No such team.", code="team_not_found")
@@ -34,7 +34,7 @@ def _team_for_captain(*, team_id: int, actor: AbstractBaseUser) -> Team:
 
 
 @transaction.atomic
-def team_member_add(*, actor: AbstractBaseUser, team_id: int, user_id: int) -> Membership:
+def team_member_add(*, actor: User, team_id: int, user_id: int) -> Membership:
     team = _team_for_captain(team_id=team_id, actor=actor)
     # Foreign keys are checked at commit on PostgreSQL (deferred), too late for a
     # clean 404: look the user up first.
@@ -49,7 +49,7 @@ def team_member_add(*, actor: AbstractBaseUser, team_id: int, user_id: int) -> M
 
 
 @transaction.atomic
-def team_member_remove(*, actor: AbstractBaseUser, team_id: int, user_id: int) -> None:
+def team_member_remove(*, actor: User, team_id: int, user_id: int) -> None:
     """Remove a member. Rosters already registered in tournaments keep their snapshot."""
     team = _team_for_captain(team_id=team_id, actor=actor)
     if user_id == team.captain_id:

@@ -48,6 +48,7 @@ class RegistrationOutputSerializer(serializers.Serializer):
 
 class TournamentCreateApi(APIView):
     pagination_class = PageNumberPagination  # GET; also tells the OpenAPI schema the list is paginated
+
     class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         name = serializers.CharField(max_length=200)
         game = serializers.CharField(max_length=100)
@@ -122,6 +123,7 @@ class RegistrationWithdrawApi(APIView):
 
 class RegistrationListApi(APIView):
     pagination_class = PageNumberPagination  # also tells the OpenAPI schema the list is paginated
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(required=False, max_length=200)
 

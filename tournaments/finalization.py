@@ -32,15 +32,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from config.errors import Conflict, Forbidden, NotFound, Unprocessable
-from economy import locks as economy_locks
 from economy.models import LedgerTransaction
-from economy.services import wallet_credit
+from economy.services import wallet_credit_many
 from perf.lock_events import observe_guard, observe_lock
 from realtime.events import TOURNAMENT_FINALIZED, publish_on_commit
 from tournaments.finalization_selectors import (
@@ -255,6 +253,24 @@ def _check_bracket(bracket: list[BracketMatch]) -> None:
         raise Conflict(f"{open_matches} match(es) not confirmed.", code="matches_not_confirmed")
 
 
+def _rows_insert(*, model: type[models.Model], columns: tuple[str, ...], rows: list[tuple], suffix: str = "") -> None:
+    """One multi-row INSERT of plain values, in the caller's order.
+
+    Used under the season lock instead of ``bulk_create``: for 64 players, the model
+    layer's per-field preparation (pre_save, get_db_prep_save) cost more than the
+    statements themselves (profiled: notes/issue-7.md). Values must be ready for the
+    database (ids, ints, aware datetimes, str).
+    """
+    if not rows:
+        return
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    placeholders = ", ".join([row] * len(rows))
+    # Table and column names come from model metadata and this module's constants; values are bound.
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES {placeholders} {suffix}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for values in rows for value in values])
+
+
 def _skills_lock(*, user_ids: list[int]) -> dict[int, PlayerSkill]:
     """Create the missing skill rows, then lock them all in one statement.
 
@@ -265,7 +281,13 @@ def _skills_lock(*, user_ids: list[int]) -> dict[int, PlayerSkill]:
     with observe_lock(
         pipeline=SKILL_PIPELINE, entity_type="PlayerSkill", entity_id=None, caller=f"{CALLER}.skill_rows"
     ):
-        PlayerSkill.objects.bulk_create([PlayerSkill(user_id=user_id) for user_id in ids], ignore_conflicts=True)
+        now = timezone.now()
+        _rows_insert(
+            model=PlayerSkill,
+            columns=("user_id", "rating", "xp", "tournaments_played", "version", "updated_at"),
+            rows=[(user_id, DEFAULT_RATING, 0, 0, 0, now) for user_id in ids],
+            suffix="ON CONFLICT (user_id) DO NOTHING",
+        )
     return player_skills_lock(user_ids=ids, pipeline=SKILL_PIPELINE, caller=f"{CALLER}.skill_writeback")
 
 
@@ -282,6 +304,19 @@ def _participation(tournament_id: int, award: Award) -> TournamentParticipation:
     )
 
 
+_PARTICIPATION_COLUMNS = (
+    "user_id",
+    "tournament_id",
+    "team_id",
+    "placement",
+    "xp_awarded",
+    "coins_awarded",
+    "rating_before",
+    "rating_after",
+    "created_at",
+)
+
+
 def _participations_create(*, tournament_id: int, awards: list[Award]) -> list[Award]:
     """Insert every participation; return the awards of the players not rewarded before.
 
@@ -291,7 +326,25 @@ def _participations_create(*, tournament_id: int, awards: list[Award]) -> list[A
     """
     guard = {"pipeline": PIPELINE, "entity_type": "TournamentParticipation", "caller": f"{CALLER}.idempotency_guard"}
     with observe_guard(entity_id=tournament_id, **guard) as batch:
-        TournamentParticipation.objects.bulk_create([_participation(tournament_id, award) for award in awards])
+        now = timezone.now()
+        _rows_insert(
+            model=TournamentParticipation,
+            columns=_PARTICIPATION_COLUMNS,
+            rows=[
+                (
+                    award.user_id,
+                    tournament_id,
+                    award.team_id,
+                    award.placement,
+                    award.xp,
+                    award.coins,
+                    award.rating_before,
+                    award.rating_after,
+                    now,
+                )
+                for award in awards
+            ],
+        )
     if not batch.conflicted:
         return awards
     inserted = []
@@ -337,30 +390,30 @@ def _badges_for(award: Award, *, played_before: int) -> list[str]:
 
 def _badges_award(*, tournament_id: int, awards: list[Award], played_before: Mapping[int, int]) -> None:
     """``played_before``: each player's count read under the skill lock, before this tournament."""
+    now = timezone.now()
     badges = [
-        TournamentBadge(user_id=award.user_id, tournament_id=tournament_id, badge_type=badge)
+        (award.user_id, tournament_id, str(badge), now)
         for award in awards
         for badge in _badges_for(award, played_before=played_before[award.user_id])
     ]
     caller = f"{CALLER}.badges"
     with observe_lock(pipeline=PIPELINE, entity_type="TournamentBadge", entity_id=tournament_id, caller=caller):
-        TournamentBadge.objects.bulk_create(badges, ignore_conflicts=True)
+        # DO NOTHING: a duplicate badge must never break the transaction.
+        _rows_insert(
+            model=TournamentBadge,
+            columns=("user_id", "tournament_id", "badge_type", "awarded_at"),
+            rows=badges,
+            suffix="ON CONFLICT DO NOTHING",
+        )
 
 
 def _rewards_pay(*, tournament_id: int, awards: list[Award]) -> None:
-    paid = [award for award in awards if award.coins > 0]
-    if not paid:
-        return
-    # All user wallets first, in id order: the treasury each credit touches comes last.
-    economy_locks.wallets_lock(user_ids=[award.user_id for award in paid], caller=f"{CALLER}.rewards")
-    users = get_user_model().objects.in_bulk([award.user_id for award in paid])
-    for award in paid:
-        wallet_credit(
-            user=users[award.user_id],
-            amount=award.coins,
-            kind=LedgerTransaction.Kind.REWARD,
-            reference=f"reward:{tournament_id}:{award.user_id}",
-        )
+    """All coins in one batch: user wallets locked in id order, the treasury last."""
+    credits = [
+        (award.user_id, award.coins, f"reward:{tournament_id}:{award.user_id}") for award in awards if award.coins > 0
+    ]
+    if credits:
+        wallet_credit_many(credits=credits, kind=LedgerTransaction.Kind.REWARD, caller=f"{CALLER}.rewards")
 
 
 def _status_compare_and_swap(*, tournament: Tournament) -> None:

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from config.serializers import RejectUnknownFieldsMixin
 from tournaments.finalization import tournament_finalize
 
@@ -31,6 +32,6 @@ class TournamentFinalizeApi(APIView):
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
     def post(self, request: Request, tournament_id: int) -> Response:
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
-        result = tournament_finalize(tournament_id=tournament_id, actor=request.user)
+        result = tournament_finalize(tournament_id=tournament_id, actor=authenticated_user(request))
         placements = [{"team_id": team, "placement": place} for team, place in result.placements.items()]
         return Response(self.OutputSerializer(result.__dict__ | {"placements": placements}).data)

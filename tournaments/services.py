@@ -24,6 +24,7 @@ from tournaments.models import Registration, RegistrationStatus, RosterEntry, Se
 from tournaments.selectors import registration_counts, registration_first_waitlisted_id
 
 PIPELINE = "registration"
+ONE_ACTIVE_PER_TEAM = "registration_one_active_per_team"
 
 
 # --- Tournament status machine --------------------------------------------------------------
@@ -124,27 +125,38 @@ def _insert_registration(
 ) -> Registration:
     """Insert the registration and its roster; the database's unique constraints decide duplicates.
 
-    One savepoint covers both inserts (the happy path pays for one). On a violation we
-    look, after the rollback and still under the tournament lock, at which rule it was.
+    No savepoint: on a violation the whole registration is refused, so the caller's
+    transaction rolls back anyway (``registration_create`` is atomic). Which rule was
+    broken is read from the error itself, not from a query (PostgreSQL could not run
+    one in the aborted transaction): the happy path saves a SAVEPOINT/RELEASE pair.
     """
     try:
-        with transaction.atomic():
-            registration = Registration.objects.create(
-                tournament=tournament, team_id=team_id, status=status, registered_by=user
-            )
-            RosterEntry.objects.bulk_create(
-                RosterEntry(registration=registration, tournament=tournament, user_id=user_id) for user_id in member_ids
-            )
-    except IntegrityError:
-        active = Registration.objects.filter(
-            tournament=tournament, team_id=team_id, status__in=Registration.ACTIVE_STATUSES
+        registration = Registration.objects.create(
+            tournament=tournament, team_id=team_id, status=status, registered_by=user
         )
-        if active.exists():
+        RosterEntry.objects.bulk_create(
+            RosterEntry(registration=registration, tournament=tournament, user_id=user_id) for user_id in member_ids
+        )
+    except IntegrityError as error:
+        if _violates_one_active_per_team(error):
             raise Conflict("This team is already registered.", code="team_already_registered") from None
         raise Conflict(
             "A player of this team is already registered with another team.", code="player_already_registered"
         ) from None
     return registration
+
+
+def _violates_one_active_per_team(error: IntegrityError) -> bool:
+    """Whether ``registration_one_active_per_team`` refused the insert (else the roster's constraint did).
+
+    The only other constraints these inserts can break are foreign keys, which are
+    deferred to commit. PostgreSQL names the constraint (psycopg's diagnostics);
+    SQLite names the columns: "UNIQUE constraint failed: tournaments_registration...".
+    """
+    diagnostics = getattr(error.__cause__, "diag", None)
+    if diagnostics is not None:
+        return diagnostics.constraint_name == ONE_ACTIVE_PER_TEAM
+    return f"{Registration._meta.db_table}." in str(error)
 
 
 def _publish_created(registration: Registration) -> None:

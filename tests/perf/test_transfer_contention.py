@@ -69,7 +69,8 @@ class Cell:
 
 def _work(*, cell: Cell, players: list, index: int, barrier: threading.Barrier, lock: threading.Lock) -> None:
     rng = random.Random(f"{cell.strategy}-{cell.workers}-{cell.wallets}-{index}-{id(cell)}")
-    latencies, reasons, retried, transfers, conflicts, short = [], Counter(), 0, 0, 0, 0
+    reasons: Counter[str] = Counter()
+    latencies, retried, transfers, conflicts, short = [], 0, 0, 0, 0
     try:
         barrier.wait()
         deadline = time.perf_counter() + SECONDS

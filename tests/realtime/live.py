@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import websockets
+from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(18100, 18200)  # this suite's loopback ports
@@ -124,7 +125,7 @@ def _wait_until_serving(server: ServerProcess, timeout: float = 30) -> None:
 
 async def connect_listeners(server: ServerProcess, world: World, count: int, *, batch: int = 100) -> list:
     """``count`` open sockets, connected ``batch`` at a time (connection setup is not measured)."""
-    origin = f"http://127.0.0.1:{server.port}"
+    origin = Origin(f"http://127.0.0.1:{server.port}")
     sockets: list = []
     for start in range(0, count, batch):
         size = min(batch, count - start)

@@ -45,6 +45,7 @@ def world(tmp_path_factory):
 
 @contextlib.contextmanager
 def chromium(profile) -> Iterator[int]:
+    assert CHROMIUM is not None  # the module is skipped without it
     port = free_port()
     command = [CHROMIUM, *FLAGS, f"--remote-debugging-port={port}", f"--user-data-dir={profile}", "about:blank"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603

@@ -8,6 +8,7 @@ import json
 import pytest
 import websockets
 from django.conf import settings
+from websockets.typing import Origin
 
 from realtime.events import redis_prefix
 from tests.realtime.live import receive_seqs, running_server, seed_world
@@ -25,7 +26,7 @@ def test_event_published_through_one_server_reaches_a_listener_on_the_other(worl
     with running_server(world, **shared) as first, running_server(world, **shared) as second:
 
         async def scenario() -> tuple[list[int], list[int], list[dict]]:
-            origin = f"http://127.0.0.1:{second.port}"
+            origin = Origin(f"http://127.0.0.1:{second.port}")
             async with websockets.connect(second.ws_url(world), origin=origin) as listener:
                 loop = asyncio.get_running_loop()
                 published = await loop.run_in_executor(None, first.publish, world, 3)

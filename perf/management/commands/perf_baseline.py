@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -62,7 +62,8 @@ def test_settings() -> dict[str, Any]:
     """What DJANGO_ENV=test would set: fast hashing, and no abuse limits (a benchmark
     repeats one user's request hundreds of times a minute)."""
     rest_framework = dict(settings.REST_FRAMEWORK)
-    rates = rest_framework.get("DEFAULT_THROTTLE_RATES", {})
+    # The settings dict is heterogeneous (typed ``dict[str, object]``); this entry maps scope to rate.
+    rates = cast("dict[str, str | None]", rest_framework.get("DEFAULT_THROTTLE_RATES", {}))
     rest_framework["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(rates)
     return {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"], "REST_FRAMEWORK": rest_framework}
 
@@ -71,7 +72,8 @@ def test_settings() -> dict[str, Any]:
 def throwaway_database(verbosity: int) -> Iterator[None]:
     """A fresh test database for the run, destroyed afterwards, with test settings."""
     setup_test_environment()
-    old_config = setup_databases(verbosity=max(verbosity - 1, 0), interactive=False, aliases={"default"})
+    # A mapping, as DiscoverRunner passes it ({alias: serialize}); only the aliases are read.
+    old_config = setup_databases(verbosity=max(verbosity - 1, 0), interactive=False, aliases={"default": True})
     try:
         with override_settings(**test_settings()):
             yield

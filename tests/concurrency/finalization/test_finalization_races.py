@@ -175,7 +175,8 @@ def test_finalization_registration_and_transfers_at_once_end_to_end(organizer, t
     assert per_site[("skill", "PlayerSkill", "tournament_finalize.skill_writeback")] == 20
     assert per_site[("reward", "TournamentParticipation", "tournament_finalize.idempotency_guard")] == 20
     assert per_site[("reward", "TournamentBadge", "tournament_finalize.badges")] == 20
-    assert per_site[("economy", "Wallet", "tournament_finalize.rewards")] == 20
+    # The coins batch: the user wallets' lock, their one UPDATE, then the treasury's.
+    assert per_site[("economy", "Wallet", "tournament_finalize.rewards")] == 3 * 20
     assert per_site[("registration", "Tournament", "registration_create")] == 20
     assert [e for e in parsed.events if isinstance(e, LockIncident)] == []
 
@@ -199,5 +200,8 @@ def _lock_report(path: Path) -> tuple[dict, int]:
     try:
         call_command("lock_report", "--log-file", str(path), "--json", stdout=out)
     except SystemExit as exited:
-        return json.loads(out.getvalue()), int(exited.code)
-    return json.loads(out.getvalue()), 0
+        code = exited.code
+    else:
+        code = 0
+    assert isinstance(code, int)
+    return json.loads(out.getvalue()), code

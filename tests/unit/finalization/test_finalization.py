@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def _teams_by_seed(tournament: Tournament) -> list[int]:
     """Team ids in bracket order (round 1, position order, team a then b)."""
     first_round = Match.objects.filter(tournament=tournament, round=1).order_by("position")
-    return [team for match in first_round for team in (match.team_a_id, match.team_b_id)]
+    return [team for match in first_round for team in (match.team_a_id, match.team_b_id) if team is not None]
 
 
 def _players(tournament: Tournament, team_id: int) -> list[int]:
@@ -213,8 +213,8 @@ def test_every_lock_site_emits_once_in_lock_order(organizer, lock_events):
         ("reward", "TournamentBadge", "tournament_finalize.badges", "committed"),
         ("economy", "Wallet", "tournament_finalize.rewards", "committed"),
     ]
-    # Then each of the two credits: the player's wallet, then the treasury.
-    assert [site[1:3] for site in sites[7:]] == [("Wallet", "wallet_credit")] * 4
+    # Then the batch of credits: both players' wallets in one UPDATE, then the treasury.
+    assert [site[1:3] for site in sites[7:]] == [("Wallet", "tournament_finalize.rewards")] * 2
     assert lock_events.of("lock_integrity_error") == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -329,7 +330,7 @@ def test_stricter_warn_limit_wins_when_pipeline_and_entity_both_match():
 # --- summary and verdicts ----------------------------------------------------
 
 
-def holds(values: list[float], **kwargs: object) -> list[str]:
+def holds(values: list[float], **kwargs: Any) -> list[str]:
     return [released(hold=v, **kwargs) for v in values]
 
 

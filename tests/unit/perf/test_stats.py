@@ -88,6 +88,7 @@ def test_guard_fails_a_consistent_25_percent_slowdown() -> None:
     (verdict,) = guard.compare(document({"a": entry(BASE)}), document({"a": entry(slower)}))
     assert verdict.status == guard.REGRESSION
     assert verdict.ratio == pytest.approx(1.25)
+    assert verdict.p_value is not None
     assert verdict.p_value < guard.ALPHA
 
 
@@ -104,6 +105,7 @@ def test_guard_reports_but_does_not_fail_slow_blocks_without_slower_calls() -> N
         document({"a": entry(BASE)}), document({"a": entry(slower_blocks, samples=unchanged_calls)})
     )
     assert (verdict.status, verdict.failed) == (guard.SLOWER, False)
+    assert verdict.p_value is not None
     assert verdict.p_value > guard.ALPHA
 
 

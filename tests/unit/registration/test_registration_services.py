@@ -39,9 +39,9 @@ def test_free_slot_confirms_and_snapshots_roster(tournament, team, captain, memb
 
 
 def test_register_query_count_without_fee(tournament, team, captain, django_assert_num_queries):
-    # roster, lock, counts, savepoint, registration insert, roster insert, release: 7, plus
-    # the SAVEPOINT/RELEASE pair the test's own transaction turns our outer atomic into.
-    with django_assert_num_queries(9):
+    # roster, lock, counts, registration insert, roster insert: 5, plus the
+    # SAVEPOINT/RELEASE pair the test's own transaction turns our outer atomic into.
+    with django_assert_num_queries(7):
         registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
 
 
@@ -49,7 +49,7 @@ def test_register_query_count_with_fee(organizer, team, captain, django_assert_n
     tournament = factories.tournament(organizer=organizer, max_teams=2, team_size=2, entry_fee=100)
     wallet_grant(user=captain, amount=100)
     # the 7 above + the economy's debit (savepoint, ledger row, wallet, treasury, legs, release)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
 
 
