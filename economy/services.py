@@ -93,19 +93,27 @@ _CLAIM_SQL = (
 )
 
 
-@transaction.atomic(savepoint=False)
 def wallet_credit_many(*, credits: Sequence[Credit], kind: str, caller: str = "wallet_credit_many") -> dict[str, int]:
     """Many ``wallet_credit`` movements in five statements, whatever their number.
 
-    Returns the id of the transaction written for each reference that was not paid
-    before; a reference already in the ledger is skipped (idempotent, like
-    ``wallet_credit``). Takes user ids, not users: callers such as finalization hold
-    ids only, and loading the users would cost a query. Locks, in the global order:
-    the user wallets in id order (one statement), then the treasury, last. No
-    savepoint (two round trips under the caller's locks): any error here aborts the
-    caller's whole transaction, so no credit can be half written.
+    ``credits`` holds (user id, amount, reference) triples. Returns the id of the
+    transaction written for each reference that was not paid before; a reference
+    already in the ledger is skipped (idempotent, like ``wallet_credit``). Takes user
+    ids, not users: callers such as finalization hold ids only, and loading the users
+    would cost a query. Locks, in the global order: the user wallets in id order (one
+    statement), then the treasury, last. Bad input raises InvalidInput before any
+    statement.
     """
     _check_credits(credits=credits, kind=kind)
+    if not credits:
+        return {}
+    return _credits_pay(credits=credits, kind=kind, caller=caller)
+
+
+# No savepoint: it would cost two round trips under the caller's locks, and a database
+# error here must abort the caller's whole transaction anyway, so no credit is half written.
+@transaction.atomic(savepoint=False)
+def _credits_pay(*, credits: Sequence[Credit], kind: str, caller: str) -> dict[str, int]:
     wallet_ids = _credited_wallets_lock(user_ids=[user_id for user_id, _, _ in credits], caller=caller)
     claimed = _references_claim(references=[reference for _, _, reference in credits], kind=kind)
     paid = [credit for credit in credits if credit[2] in claimed]
@@ -382,36 +390,53 @@ def _transfer_once(
     body = {"from_user_id": sender.pk, "to_user_id": to_user_id, "amount": amount, "balance": sender_leg[1]}
     # The key is claimed last: a concurrent twin blocks here on the unique index, and
     # when it loses, its whole attempt (wallet updates included) rolls back.
-    ledger_transaction = LedgerTransaction.objects.create(
-        kind=LedgerTransaction.Kind.TRANSFER,
-        owner=sender,
-        idempotency_key=key,
-        fingerprint=fingerprint,
-        response_status=201,
-        response_body=body,
-    )
+    transaction_id = _transfer_claim(sender_id=sender.pk, key=key, fingerprint=fingerprint, body=body)
     _legs_create(
-        transaction_id=ledger_transaction.pk,
+        transaction_id=transaction_id,
         kind=LedgerTransaction.Kind.TRANSFER,
         legs=[(sender_leg, -amount), (receiver_leg, amount)],
     )
-    return TransferOutcome(status=201, body={"id": ledger_transaction.pk, **body})
+    return TransferOutcome(status=201, body={"id": transaction_id, **body})
+
+
+# The transfer path's statements are plain SQL: it is a hot path, and for these small
+# fixed statements the ORM's query compilation cost more Python time than the
+# database did (profiled: notes/issue-5.md). Names come from model metadata, values are bound.
+_TRANSFER_CLAIM_SQL = (
+    f"INSERT INTO {LedgerTransaction._meta.db_table} "  # noqa: S608
+    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, created_at) "
+    "VALUES (%s, %s, %s, NULL, %s, 201, %s, %s) RETURNING id"
+)
+_TRANSFER_REPLAY_SQL = (
+    f"SELECT id, fingerprint, response_status, response_body FROM {LedgerTransaction._meta.db_table} "  # noqa: S608
+    "WHERE owner_id = %s AND idempotency_key = %s"
+)
+_WALLET_ROWS_SQL = f"SELECT id, user_id, balance, version FROM {Wallet._meta.db_table} WHERE user_id IN (%s, %s)"  # noqa: S608
+_RESPONSE_BODY = LedgerTransaction._meta.get_field("response_body")
+
+
+def _transfer_claim(*, sender_id: int, key: str, fingerprint: str, body: dict[str, Any]) -> int:
+    """Insert the transfer's ledger row under its Idempotency-Key; returns its id."""
+    stored_body = _RESPONSE_BODY.get_db_prep_save(body, connection)
+    params = [LedgerTransaction.Kind.TRANSFER.value, sender_id, key, fingerprint, stored_body, timezone.now()]
+    with connection.cursor() as cursor:
+        cursor.execute(_TRANSFER_CLAIM_SQL, params)
+        return cursor.fetchone()[0]
 
 
 def _transfer_replay(*, sender: AbstractBaseUser, key: str, fingerprint: str) -> TransferOutcome | None:
-    stored = (
-        LedgerTransaction.objects.filter(owner=sender, idempotency_key=key)
-        .values("pk", "fingerprint", "response_status", "response_body")
-        .first()
-    )
+    # At most one row: (owner, idempotency_key) is unique.
+    with connection.cursor() as cursor:
+        cursor.execute(_TRANSFER_REPLAY_SQL, [sender.pk, key])
+        stored = cursor.fetchone()
     if stored is None:
         return None
-    if stored["fingerprint"] != fingerprint:
+    transaction_id, stored_fingerprint, status, stored_body = stored
+    if stored_fingerprint != fingerprint:
         raise Unprocessable("This Idempotency-Key was used with another request.", code="idempotency_key_reused")
+    body = _RESPONSE_BODY.from_db_value(stored_body, None, connection)
     # The stored body leaves out the id, which is only known once the row exists.
-    return TransferOutcome(
-        status=stored["response_status"], body={"id": stored["pk"], **stored["response_body"]}, replayed=True
-    )
+    return TransferOutcome(status=status, body={"id": transaction_id, **body}, replayed=True)
 
 
 # Each strategy moves the money and returns the (wallet_id, balance_after) of the
@@ -503,5 +528,10 @@ def _wallet_rows(
 def _wallet_rows_read(*, user_ids: list[int], lock: bool) -> dict[int, dict[str, int]]:
     if lock:
         return locks.wallets_lock(user_ids=user_ids, caller="wallet_transfer")
-    rows = Wallet.objects.filter(user_id__in=user_ids).values("id", "user_id", "balance", "version")
-    return {row["user_id"]: row for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(_WALLET_ROWS_SQL, user_ids)
+        rows = cursor.fetchall()
+    return {
+        user_id: {"id": wallet_id, "user_id": user_id, "balance": balance, "version": version}
+        for wallet_id, user_id, balance, version in rows
+    }
