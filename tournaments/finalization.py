@@ -16,9 +16,10 @@ Why each lock:
   constraint decides; a player whose row already exists is not paid again.
 - Badges: inserted with ``ignore_conflicts``: a duplicate cannot break the
   transaction (the origin's session broke on a duplicate badge).
-- Wallets last: every player's wallet is locked in id order in one statement before
-  the credits, so the treasury (which every credit touches) is always taken after
-  all user wallets, as transfers and entry fees also do; no cycle is possible.
+- Wallets last: all coins are paid in one batch (``economy.services.wallet_credit_many``),
+  which locks every paid player's wallet in id order in one statement, then the
+  treasury, so the treasury is always taken after all user wallets, as entry fees
+  also do; no cycle is possible.
 
 Second call: ``Conflict(code="already_finalized")`` (409) and nothing written; the
 coin credits are also idempotent on their ledger reference ``reward:<t>:<u>``.
