@@ -29,6 +29,7 @@ from perf.metrics import observe_broadcast
 
 REGISTRATION_CREATED = "registration.created"
 REGISTRATION_WITHDRAWN = "registration.withdrawn"
+REGISTRATIONS_REJECTED = "registrations.rejected"
 MATCH_CONFIRMED = "match.confirmed"
 MATCH_DISPUTED = "match.disputed"
 MATCH_RESOLVED = "match.resolved"

@@ -21,6 +21,7 @@ from perf.lock_events import observe_lock
 from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_RESOLVED, publish_on_commit
 from tournaments.locks import match_lock, tournament_lock
 from tournaments.models import Match, Registration, ResultReport, Tournament
+from tournaments.services import registrations_reject_waitlisted
 
 PIPELINE = "results"
 STARTABLE = (Tournament.Status.REGISTRATION_OPEN, Tournament.Status.REGISTRATION_CLOSED)
@@ -111,8 +112,9 @@ def tournament_start(*, tournament_id: int, actor: AbstractBaseUser) -> Tourname
     then id): the first registered team is seed 1. Seeds are placed with
     ``seed_order``; when the team count is not a power of two, the top seeds get the
     byes. Fewer than two confirmed teams → 409 ``not_enough_teams``, nothing changes.
+    Teams still on the waitlist are rejected and refunded (``registrations_reject_waitlisted``).
     """
-    tournament = Tournament.objects.filter(pk=tournament_id).only("pk", "organizer_id", "status").first()
+    tournament = Tournament.objects.filter(pk=tournament_id).only("pk", "organizer_id", "status", "entry_fee").first()
     if tournament is None:
         raise NotFound("No such tournament.", code="tournament_not_found")
     _ensure_organizer(tournament=tournament, actor=actor)
@@ -131,6 +133,7 @@ def tournament_start(*, tournament_id: int, actor: AbstractBaseUser) -> Tourname
     if len(team_ids) < 2:
         raise Conflict("A bracket needs at least two confirmed teams.", code="not_enough_teams")
     _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
+    registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
     tournament.status = Tournament.Status.LIVE
     return tournament
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from economy import services as economy_services
-from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, publish_on_commit
+from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, REGISTRATIONS_REJECTED, publish_on_commit
 from teams.selectors import team_roster
 from tournaments.locks import tournament_lock
 from tournaments.models import Registration, RegistrationStatus, RosterEntry, Season, Tournament, TournamentStatus
@@ -280,3 +280,34 @@ def registration_withdraw(*, user: AbstractBaseUser, registration_id: int) -> Re
         },
     )
     return registration
+
+
+def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> list[int]:
+    """The bracket is built: teams still on the waitlist will never play. Reject them,
+    free their players and refund their entry fees; returns the rejected ids.
+
+    Precondition: the caller holds the tournament's row lock (the start's
+    compare-and-swap), so no registration or withdrawal runs meanwhile. Refunds use the
+    reference a withdrawal would use, so a fee can never come back twice, and are paid in
+    one batch (user wallets, then the treasury: the lock order's last ranks).
+    """
+    waiting = list(
+        Registration.objects.filter(tournament_id=tournament.pk, status=RegistrationStatus.WAITLISTED)
+        .order_by("pk")
+        .values_list("pk", "registered_by_id")
+    )
+    if not waiting:
+        return []
+    ids = [pk for pk, _ in waiting]
+    Registration.objects.filter(pk__in=ids, status=RegistrationStatus.WAITLISTED).update(
+        status=RegistrationStatus.REJECTED, updated_at=timezone.now()
+    )
+    RosterEntry.objects.filter(registration_id__in=ids, active=True).update(active=False)
+    if tournament.entry_fee:
+        economy_services.wallet_credit_many(
+            credits=[(user_id, tournament.entry_fee, f"refund:registration:{pk}") for pk, user_id in waiting],
+            kind="refund",
+            caller=caller,
+        )
+    publish_on_commit(tournament_id=tournament.pk, type=REGISTRATIONS_REJECTED, data={"registration_ids": ids})
+    return ids

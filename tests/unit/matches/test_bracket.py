@@ -103,8 +103,9 @@ def test_start_runs_a_constant_number_of_queries(organizer, django_assert_num_qu
         tournament = factories.tournament(organizer=organizer)
         for _ in range(teams):
             factories.confirmed_registration(tournament=tournament, team=factories.team())
-        # read, CAS update, registrations, insert matches, link matches (+ savepoint pair)
-        with django_assert_num_queries(7):
+        # read, CAS update, registrations, insert matches, link matches, waitlist
+        # (empty here) (+ savepoint pair)
+        with django_assert_num_queries(8):
             tournament_start(tournament_id=tournament.pk, actor=organizer)
         assert Match.objects.filter(tournament=tournament).count() == teams - 1
 
@@ -149,3 +150,28 @@ def test_start_with_one_team_changes_nothing(organizer):
     tournament.refresh_from_db()
     assert tournament.status == "registration_open"
     assert not Match.objects.exists()
+
+
+def test_start_rejects_and_refunds_the_waitlist(organizer):
+    from economy import services as economy_services
+    from economy.models import Wallet
+    from economy.selectors import ledger_reconcile
+    from tournaments.models import Registration, RosterEntry
+    from tournaments.services import registration_create
+
+    tournament = factories.tournament(organizer=organizer, max_teams=2, entry_fee=100)
+    teams = [factories.team() for _ in range(3)]
+    for team in teams:
+        economy_services.wallet_credit(user=team.captain, amount=500, kind="grant", reference=f"t:{team.pk}")
+        registration_create(user=team.captain, tournament_id=tournament.pk, team_id=team.pk)
+    waitlisted = Registration.objects.get(team=teams[2])
+    assert waitlisted.status == "waitlisted"
+
+    tournament_start(tournament_id=tournament.pk, actor=organizer)
+
+    waitlisted.refresh_from_db()
+    assert waitlisted.status == "rejected"
+    assert not RosterEntry.objects.filter(registration=waitlisted, active=True).exists()
+    balances = {team.pk: Wallet.objects.get(user=team.captain).balance for team in teams}
+    assert balances == {teams[0].pk: 400, teams[1].pk: 400, teams[2].pk: 500}
+    assert ledger_reconcile().clean
