@@ -34,6 +34,7 @@ perf-baseline: $(STAMP)  ## measure and save perf/baselines/<vendor>.json, then 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 	DJANGO_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:

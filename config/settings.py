@@ -233,7 +233,8 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Domain settings ----------------------------------------------------------------------
-# Transfer locking strategy (economy); see README "Wallet transfers" for the measurements.
+# Transfer locking strategy (economy); the measurements behind the default are in the README
+# ("Wallet transfers under contention") and docs/economy.md.
 ECONOMY_TRANSFER_STRATEGY = env_choice(
     "ECONOMY_TRANSFER_STRATEGY", "conditional", {"optimistic", "pessimistic", "conditional"}
 )

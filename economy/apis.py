@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from config.errors import InvalidInput, NotFound
 from config.serializers import IdField, RejectUnknownFieldsMixin
 from economy.selectors import ledger_entry_list, wallet_get
@@ -63,7 +64,7 @@ class TransferCreateApi(APIView):
         key = _idempotency_key(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        outcome = wallet_transfer(sender=request.user, idempotency_key=key, **data.validated_data)
+        outcome = wallet_transfer(sender=authenticated_user(request), idempotency_key=key, **data.validated_data)
         # The body is the stored one (a replay answers byte for byte what the first call did).
         return Response(outcome.body, status=outcome.status)
 
@@ -100,7 +101,7 @@ class WalletDetailApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
-        return Response(self.OutputSerializer(wallet_get(user=request.user)).data)
+        return Response(self.OutputSerializer(wallet_get(user=authenticated_user(request))).data)
 
 
 class LedgerEntryListApi(APIView):
@@ -122,5 +123,5 @@ class LedgerEntryListApi(APIView):
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(ledger_entry_list(user=request.user), request, view=self)
+        page = paginator.paginate_queryset(ledger_entry_list(user=authenticated_user(request)), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

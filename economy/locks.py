@@ -14,7 +14,7 @@ Two kinds of lock site live here:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import connection
 from django.utils import timezone
@@ -61,7 +61,14 @@ def wallet_add(
     return (row[0], row[1]) if row else None
 
 
-def wallets_lock(*, user_ids: Iterable[int], caller: str) -> dict[int, dict[str, int]]:
+class WalletRow(TypedDict):
+    id: int
+    user_id: int
+    balance: int
+    version: int
+
+
+def wallets_lock(*, user_ids: Iterable[int], caller: str) -> dict[int, WalletRow]:
     """Lock the wallets of these users in id order (one statement); keyed by user id."""
     ids = sorted(set(user_ids))
     with observe_lock(pipeline=PIPELINE, entity_type="Wallet", entity_id=None, caller=caller):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -17,13 +20,22 @@ class WalletView:
     version: int
 
 
-def wallet_get(*, user: AbstractBaseUser) -> WalletView:
+def wallet_get(*, user: User) -> WalletView:
     """The user's balance; a user whose wallet was never made has 0 (a read writes nothing)."""
     row = Wallet.objects.filter(user=user).values_list("balance", "version").first()
     return WalletView(balance=row[0], version=row[1]) if row else WalletView(balance=0, version=0)
 
 
-def ledger_entry_list(*, user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
+class LedgerEntryRow(TypedDict):
+    id: int
+    transaction_id: int
+    kind: str
+    amount: int
+    balance_after: int
+    created_at: datetime
+
+
+def ledger_entry_list(*, user: User) -> QuerySet[LedgerEntry, LedgerEntryRow]:
     """The user's ledger legs, newest first (served by index (wallet_id, -id))."""
     return (
         LedgerEntry.objects.filter(wallet__user=user)
@@ -36,8 +48,8 @@ def ledger_entry_list(*, user: AbstractBaseUser) -> QuerySet[LedgerEntry]:
 class Offenders:
     """What ``economy_reconcile`` reports; empty lists mean the books balance."""
 
-    wallets: list[dict]
-    transactions: list[dict]
+    wallets: Sequence[Mapping[str, Any]]
+    transactions: Sequence[Mapping[str, Any]]
 
     @property
     def clean(self) -> bool:

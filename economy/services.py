@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -40,7 +40,7 @@ _BACKOFF_BASE_SECONDS = 0.001
 _BACKOFF_CAP_SECONDS = 0.05
 
 
-def wallet_create(*, user: AbstractBaseUser) -> Wallet:
+def wallet_create(*, user: User) -> Wallet:
     """Create the user's wallet; idempotent, so it is safe for users made elsewhere (admin)."""
     wallet, _ = Wallet.objects.get_or_create(user=user)
     return wallet
@@ -61,7 +61,7 @@ def _check_amount(amount: object) -> int:
 # --- System movements: user wallet <-> treasury ----------------------------------------
 
 
-def wallet_debit(*, user: AbstractBaseUser, amount: int, kind: str, reference: str) -> LedgerTransaction:
+def wallet_debit(*, user: User, amount: int, kind: str, reference: str) -> LedgerTransaction:
     """Move ``amount`` from the user's wallet to the treasury (an entry fee, say).
 
     Raises Unprocessable(code="insufficient_funds") and writes nothing if the wallet
@@ -73,7 +73,7 @@ def wallet_debit(*, user: AbstractBaseUser, amount: int, kind: str, reference: s
     )
 
 
-def wallet_credit(*, user: AbstractBaseUser, amount: int, kind: str, reference: str) -> LedgerTransaction:
+def wallet_credit(*, user: User, amount: int, kind: str, reference: str) -> LedgerTransaction:
     """Move ``amount`` from the treasury to the user's wallet (refund, prize, reward).
 
     Idempotent on ``reference``, like ``wallet_debit``. Creates a missing wallet.
@@ -183,7 +183,7 @@ def _credit_legs(
     return legs
 
 
-def wallet_grant(*, user: AbstractBaseUser, amount: int) -> tuple[LedgerTransaction, int]:
+def wallet_grant(*, user: User, amount: int) -> tuple[LedgerTransaction, int]:
     """Mint coins for a user (staff API, ``economy_grant``); returns the user's new balance."""
     try:
         # No reference: every grant is a new movement (the staff API has no retries to dedupe).
@@ -199,9 +199,7 @@ def wallet_grant(*, user: AbstractBaseUser, amount: int) -> tuple[LedgerTransact
         raise Unprocessable("That grant would overflow a balance.", code="balance_overflow") from None
 
 
-def _system_movement(
-    *, user: AbstractBaseUser, delta: int, kind: str, reference: str, caller: str
-) -> LedgerTransaction:
+def _system_movement(*, user: User, delta: int, kind: str, reference: str, caller: str) -> LedgerTransaction:
     if kind not in LedgerTransaction.Kind.values:
         raise InvalidInput(f"unknown ledger kind {kind!r}.", code="invalid_kind")
     if not reference:
@@ -224,7 +222,7 @@ def _system_movement(
 
 @transaction.atomic
 def _system_movement_once(
-    *, user: AbstractBaseUser, delta: int, kind: str, reference: str | None, caller: str
+    *, user: User, delta: int, kind: str, reference: str | None, caller: str
 ) -> tuple[LedgerTransaction, int]:
     """One movement in one savepoint: the reference claim first, the treasury last.
 
@@ -239,7 +237,7 @@ def _system_movement_once(
     return ledger_transaction, user_leg[1]
 
 
-def _user_wallet_add(*, user: AbstractBaseUser, delta: int, caller: str) -> tuple[int, int]:
+def _user_wallet_add(*, user: User, delta: int, caller: str) -> tuple[int, int]:
     if delta < 0:
         # Guarded in SQL: no read, no window between "check funds" and "debit".
         leg = locks.wallet_add(delta=delta, where=locks.BY_USER_IF_FUNDS, params=[user.pk, -delta], caller=caller)
@@ -316,7 +314,7 @@ def transfer_fingerprint(*, to_user_id: int, amount: int) -> str:
 
 def wallet_transfer(
     *,
-    sender: AbstractBaseUser,
+    sender: User,
     to_user_id: int,
     amount: int,
     idempotency_key: str,
@@ -356,9 +354,10 @@ def wallet_transfer(
         except IntegrityError:
             # A concurrent request with the same key committed first (our INSERT
             # waited on the unique index): the constraint decided, we replay.
-            outcome = _transfer_replay(sender=sender, key=idempotency_key, fingerprint=fingerprint)
-            if outcome is None:
+            replayed = _transfer_replay(sender=sender, key=idempotency_key, fingerprint=fingerprint)
+            if replayed is None:
                 raise
+            outcome = replayed
         return dataclasses.replace(outcome, attempts=attempt, retry_reasons=tuple(reasons))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -379,7 +378,7 @@ def _backoff(attempt: int) -> None:
 
 @transaction.atomic
 def _transfer_once(
-    *, sender: AbstractBaseUser, to_user_id: int, amount: int, key: str, fingerprint: str, move: _Move
+    *, sender: User, to_user_id: int, amount: int, key: str, fingerprint: str, move: _Move
 ) -> TransferOutcome:
     replay = _transfer_replay(sender=sender, key=key, fingerprint=fingerprint)
     if replay is not None:
@@ -424,7 +423,7 @@ def _transfer_claim(*, sender_id: int, key: str, fingerprint: str, body: dict[st
         return cursor.fetchone()[0]
 
 
-def _transfer_replay(*, sender: AbstractBaseUser, key: str, fingerprint: str) -> TransferOutcome | None:
+def _transfer_replay(*, sender: User, key: str, fingerprint: str) -> TransferOutcome | None:
     # At most one row: (owner, idempotency_key) is unique.
     with connection.cursor() as cursor:
         cursor.execute(_TRANSFER_REPLAY_SQL, [sender.pk, key])
@@ -434,7 +433,7 @@ def _transfer_replay(*, sender: AbstractBaseUser, key: str, fingerprint: str) ->
     transaction_id, stored_fingerprint, status, stored_body = stored
     if stored_fingerprint != fingerprint:
         raise Unprocessable("This Idempotency-Key was used with another request.", code="idempotency_key_reused")
-    body = _RESPONSE_BODY.from_db_value(stored_body, None, connection)
+    body = _RESPONSE_BODY.from_db_value(stored_body, None, connection)  # type: ignore[arg-type]  # Django passes None too
     # The stored body leaves out the id, which is only known once the row exists.
     return TransferOutcome(status=status, body={"id": transaction_id, **body}, replayed=True)
 
@@ -512,7 +511,7 @@ _STRATEGY_MOVES: dict[str, _Move] = {
 
 def _wallet_rows(
     *, user_ids: list[int], sender_id: int, receiver_id: int, lock: bool = False
-) -> dict[int, dict[str, int]]:
+) -> dict[int, locks.WalletRow]:
     """Both wallets keyed by user id; 404 for an unknown receiver, missing wallets made."""
     rows = _wallet_rows_read(user_ids=user_ids, lock=lock)
     if len(rows) == 2:
@@ -525,13 +524,13 @@ def _wallet_rows(
     return _wallet_rows_read(user_ids=user_ids, lock=lock)
 
 
-def _wallet_rows_read(*, user_ids: list[int], lock: bool) -> dict[int, dict[str, int]]:
+def _wallet_rows_read(*, user_ids: list[int], lock: bool) -> dict[int, locks.WalletRow]:
     if lock:
         return locks.wallets_lock(user_ids=user_ids, caller="wallet_transfer")
     with connection.cursor() as cursor:
         cursor.execute(_WALLET_ROWS_SQL, user_ids)
         rows = cursor.fetchall()
     return {
-        user_id: {"id": wallet_id, "user_id": user_id, "balance": balance, "version": version}
+        user_id: locks.WalletRow(id=wallet_id, user_id=user_id, balance=balance, version=version)
         for wallet_id, user_id, balance, version in rows
     }

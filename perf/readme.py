@@ -45,7 +45,18 @@ def render(documents: list[dict[str, Any]]) -> str:
         "`python manage.py perf_baseline --save` wrote (see docs/perf.md). Latencies are wall-clock, "
         "one request at a time, in-process through the full middleware stack."
     )
-    return "\n\n".join([intro, *(render_vendor(document) for document in documents)])
+    return "\n\n".join([intro, *(render_vendor(document) for document in documents), render_legend(documents)])
+
+
+def render_legend(documents: list[dict[str, Any]]) -> str:
+    """What one timed call of each hot path is (from the first baseline's descriptions)."""
+    if not documents:
+        return ""
+    document = documents[0]
+    rows = [("reference (yardstick)", document["reference"]), *document["hot_paths"].items()]
+    lines = ["What one timed call is:", ""]
+    lines += [f"- **{name}**: {entry.get('description', '')}" for name, entry in rows]
+    return "\n".join(lines)
 
 
 def replace_section(text: str, section: str) -> str:

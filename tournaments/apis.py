@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from config.errors import Forbidden
 from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
 from tournaments.models import RegistrationStatus
@@ -63,7 +64,7 @@ class TournamentCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tournament = tournament_create(organizer=request.user, **data.validated_data)
+        tournament = tournament_create(organizer=authenticated_user(request), **data.validated_data)
         return Response(TournamentOutputSerializer(tournament).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: TournamentOutputSerializer(many=True)})
@@ -83,14 +84,14 @@ class TournamentDetailApi(APIView):
 class TournamentOpenApi(APIView):
     @extend_schema(request=None, responses={200: TournamentOutputSerializer})
     def post(self, request: Request, tournament_id: int) -> Response:
-        tournament = tournament_open(actor=request.user, tournament_id=tournament_id)
+        tournament = tournament_open(actor=authenticated_user(request), tournament_id=tournament_id)
         return Response(TournamentOutputSerializer(tournament).data)
 
 
 class TournamentCloseApi(APIView):
     @extend_schema(request=None, responses={200: TournamentOutputSerializer})
     def post(self, request: Request, tournament_id: int) -> Response:
-        tournament = tournament_close(actor=request.user, tournament_id=tournament_id)
+        tournament = tournament_close(actor=authenticated_user(request), tournament_id=tournament_id)
         return Response(TournamentOutputSerializer(tournament).data)
 
 
@@ -107,7 +108,7 @@ class RegistrationCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        registration = registration_create(user=request.user, **data.validated_data)
+        registration = registration_create(user=authenticated_user(request), **data.validated_data)
         return Response(self.OutputSerializer(registration).data, status=status.HTTP_201_CREATED)
 
 
@@ -117,7 +118,7 @@ class RegistrationWithdrawApi(APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, registration_id: int) -> Response:
-        registration = registration_withdraw(user=request.user, registration_id=registration_id)
+        registration = registration_withdraw(user=authenticated_user(request), registration_id=registration_id)
         return Response(self.OutputSerializer(registration).data)
 
 

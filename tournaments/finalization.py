@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -188,7 +188,7 @@ def awards_compute(
 
 
 @transaction.atomic
-def tournament_finalize(*, tournament_id: int, actor: AbstractBaseUser | None = None) -> FinalizationResult:
+def tournament_finalize(*, tournament_id: int, actor: User | None = None) -> FinalizationResult:
     """Finalize a finished tournament once: placements, XP, coins, ratings, badges.
 
     ``actor`` None means the system (the management command); otherwise it must be
@@ -223,7 +223,7 @@ def tournament_finalize(*, tournament_id: int, actor: AbstractBaseUser | None = 
     return _result_publish(tournament_id=tournament_id, awards=awards, awarded=awarded)
 
 
-def _tournament_for(*, tournament_id: int, actor: AbstractBaseUser | None) -> dict[str, Any]:
+def _tournament_for(*, tournament_id: int, actor: User | None) -> Mapping[str, Any]:
     # Read first, unlocked: the season must be locked before the tournament (lock order).
     found = finalization_tournament_get(tournament_id=tournament_id)
     if found is None:
@@ -233,7 +233,7 @@ def _tournament_for(*, tournament_id: int, actor: AbstractBaseUser | None) -> di
     return found
 
 
-def _locked_tournament(*, tournament_id: int, found: dict[str, Any]) -> Tournament:
+def _locked_tournament(*, tournament_id: int, found: Mapping[str, Any]) -> Tournament:
     if found["season_id"] is not None:
         season_lock(season_id=found["season_id"], pipeline=PIPELINE, caller=CALLER)
     tournament = tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=CALLER)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Avg, F, Q
 
@@ -18,7 +20,7 @@ class BracketMatch:
     status: str
 
 
-def finalization_tournament_get(*, tournament_id: int) -> dict | None:
+def finalization_tournament_get(*, tournament_id: int) -> Mapping[str, Any] | None:
     """The fields checked before any lock is taken (organizer, season), or None."""
     return Tournament.objects.filter(pk=tournament_id).values("organizer_id", "season_id").first()
 

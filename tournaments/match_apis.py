@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.auth import authenticated_user
 from config.serializers import RejectUnknownFieldsMixin
 from tournaments.match_selectors import match_get, match_list
 from tournaments.match_services import Outcome, match_resolve, match_result_submit, tournament_start
@@ -78,7 +79,7 @@ class TournamentStartApi(APIView):
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request: Request, tournament_id: int) -> Response:
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
-        tournament = tournament_start(tournament_id=tournament_id, actor=request.user)
+        tournament = tournament_start(tournament_id=tournament_id, actor=authenticated_user(request))
         matches = match_list(tournament_id=tournament.pk)
         return Response(
             self.OutputSerializer({"id": tournament.pk, "status": tournament.status, "matches": matches}).data
@@ -100,8 +101,8 @@ class MatchResultSubmitApi(APIView):
     def post(self, request: Request, match_id: int) -> Response:
         data = ScoresInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        submission = match_result_submit(match_id=match_id, actor=request.user, **data.validated_data)
-        body = MatchOutputSerializer(submission.match).data
+        submission = match_result_submit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        body: dict[str, Any] = MatchOutputSerializer(submission.match).data
         if submission.outcome == Outcome.DISPUTED:
             # The dispute is stored (the report and the status), yet the reporter's
             # result was not accepted: a 409 with the error shape and the match.
@@ -115,7 +116,7 @@ class MatchResolveApi(APIView):
     def post(self, request: Request, match_id: int) -> Response:
         data = ScoresInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        match = match_resolve(match_id=match_id, actor=request.user, **data.validated_data)
+        match = match_resolve(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
         return Response(MatchOutputSerializer(match).data)
 
 

@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,7 +55,7 @@ class ResultSubmission:
 # --- Start: the bracket ----------------------------------------------------------------
 
 
-def _ensure_organizer(*, tournament: Tournament, actor: AbstractBaseUser) -> None:
+def _ensure_organizer(*, tournament: Tournament, actor: User) -> None:
     # Staff are the platform's moderators: they may act on any tournament.
     if tournament.organizer_id != actor.pk and not actor.is_staff:
         raise Forbidden("Only the tournament's organizer may do this.", code="not_organizer")
@@ -105,7 +105,7 @@ def _slot(position: int) -> str:
 
 
 @transaction.atomic
-def tournament_start(*, tournament_id: int, actor: AbstractBaseUser) -> Tournament:
+def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     """Close registration, go live and build the single-elimination bracket.
 
     Seeding order: confirmed registrations in the order they were made (created_at,
@@ -162,7 +162,7 @@ def _match_read(*, match_id: int) -> Match:
         raise NotFound("No such match.", code="match_not_found") from None
 
 
-def _reporting_side(*, match: Match, actor: AbstractBaseUser) -> str:
+def _reporting_side(*, match: Match, actor: User) -> Match.Slot:
     if match.team_a is not None and match.team_a.captain_id == actor.pk:
         return Match.Slot.A
     if match.team_b is not None and match.team_b.captain_id == actor.pk:
@@ -212,7 +212,7 @@ def _match_lock(*, match: Match, caller: str) -> Match:
 
 
 @transaction.atomic
-def match_result_submit(*, match_id: int, actor: AbstractBaseUser, score_a: int, score_b: int) -> ResultSubmission:
+def match_result_submit(*, match_id: int, actor: User, score_a: int, score_b: int) -> ResultSubmission:
     """A captain reports a result; the other captain's identical report confirms it.
 
     The first report moves the match to ``awaiting_confirmation``; the other side's
@@ -295,16 +295,14 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> N
     if match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:
-        _winner_advance(match=match, caller=caller)
+        _winner_advance(match=match, next_match_id=match.next_match_id, caller=caller)
 
 
-def _winner_advance(*, match: Match, caller: str) -> None:
+def _winner_advance(*, match: Match, next_match_id: int, caller: str) -> None:
     """Write the winner into its empty slot of the next match (higher pk: lock order holds)."""
     slot = f"team_{match.next_slot}"
-    with observe_lock(pipeline=PIPELINE, entity_type="Match", entity_id=match.next_match_id, caller=caller):
-        filled = Match.objects.filter(pk=match.next_match_id, **{f"{slot}__isnull": True}).update(
-            **{slot: match.winner_id}
-        )
+    with observe_lock(pipeline=PIPELINE, entity_type="Match", entity_id=next_match_id, caller=caller):
+        filled = Match.objects.filter(pk=next_match_id, **{f"{slot}__isnull": True}).update(**{slot: match.winner_id})
     if not filled:
         raise Conflict("The next match's slot is already taken.", code="bracket_slot_taken")
 
@@ -318,7 +316,7 @@ def _tournament_complete(*, tournament: Tournament) -> None:
 
 
 @transaction.atomic
-def match_resolve(*, match_id: int, actor: AbstractBaseUser, score_a: int, score_b: int) -> Match:
+def match_resolve(*, match_id: int, actor: User, score_a: int, score_b: int) -> Match:
     """The organizer settles a disputed match with final scores (then as a confirmation).
 
     The captains' reports stay as history. Refusals: 404, 403 (not the organizer),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ ONE_ACTIVE_PER_TEAM = "registration_one_active_per_team"
 # --- Tournament status machine --------------------------------------------------------------
 
 
-def _require_organizer(actor: AbstractBaseUser) -> None:
+def _require_organizer(actor: User) -> None:
     if not getattr(actor, "is_staff", False):
         raise Forbidden("Only organizers may do this.", code="organizer_only")
 
@@ -38,7 +38,7 @@ def _require_organizer(actor: AbstractBaseUser) -> None:
 @transaction.atomic
 def tournament_create(
     *,
-    organizer: AbstractBaseUser,
+    organizer: User,
     name: str,
     game: str,
     max_teams: int,
@@ -69,7 +69,7 @@ def tournament_create(
 
 
 def _tournament_transition(
-    *, actor: AbstractBaseUser, tournament_id: int, source: TournamentStatus, target: TournamentStatus
+    *, actor: User, tournament_id: int, source: TournamentStatus, target: TournamentStatus
 ) -> Tournament:
     """Compare-and-swap the status: exactly one of two racing transitions wins."""
     _require_organizer(actor)
@@ -81,7 +81,7 @@ def _tournament_transition(
 
 
 @transaction.atomic
-def tournament_open(*, actor: AbstractBaseUser, tournament_id: int) -> Tournament:
+def tournament_open(*, actor: User, tournament_id: int) -> Tournament:
     return _tournament_transition(
         actor=actor,
         tournament_id=tournament_id,
@@ -91,7 +91,7 @@ def tournament_open(*, actor: AbstractBaseUser, tournament_id: int) -> Tournamen
 
 
 @transaction.atomic
-def tournament_close(*, actor: AbstractBaseUser, tournament_id: int) -> Tournament:
+def tournament_close(*, actor: User, tournament_id: int) -> Tournament:
     """Close registration. The UPDATE waits for in-flight registrations holding the row lock."""
     return _tournament_transition(
         actor=actor,
@@ -121,7 +121,7 @@ def _check_registration_open(tournament: Tournament) -> None:
 
 
 def _insert_registration(
-    *, tournament: Tournament, team_id: int, user: AbstractBaseUser, status: str, member_ids: tuple[int, ...]
+    *, tournament: Tournament, team_id: int, user: User, status: str, member_ids: tuple[int, ...]
 ) -> Registration:
     """Insert the registration and its roster; the database's unique constraints decide duplicates.
 
@@ -173,7 +173,7 @@ def _publish_created(registration: Registration) -> None:
 
 
 @transaction.atomic
-def registration_create(*, user: AbstractBaseUser, tournament_id: int, team_id: int) -> Registration:
+def registration_create(*, user: User, tournament_id: int, team_id: int) -> Registration:
     """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO).
 
     The returned registration carries ``waitlist_position`` (None when confirmed) and
@@ -219,7 +219,7 @@ def _promote_first_waitlisted(*, tournament_id: int) -> int | None:
     return head
 
 
-def _withdrawal_owner(*, user: AbstractBaseUser, registration_id: int) -> int:
+def _withdrawal_owner(*, user: User, registration_id: int) -> int:
     """The registration's tournament id, once the caller is known to captain its team."""
     owner = Registration.objects.filter(pk=registration_id).values("tournament_id", "team__captain_id").first()
     if owner is None:
@@ -247,7 +247,7 @@ def _withdraw_locked(*, registration_id: int) -> Registration:
 
 
 @transaction.atomic
-def registration_withdraw(*, user: AbstractBaseUser, registration_id: int) -> Registration:
+def registration_withdraw(*, user: User, registration_id: int) -> Registration:
     """Withdraw a registration (captain): free the slot, promote the waitlist's head, refund.
 
     The returned registration carries ``promoted_registration_id``.

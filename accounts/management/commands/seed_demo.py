@@ -34,9 +34,10 @@ COINS = 10_000
 
 def _user(username: str, *, is_staff: bool = False):
     User = get_user_model()
-    user = User.objects.filter(username=username).first() or user_create(
-        username=username, password=PASSWORD, is_staff=is_staff
-    )[0]
+    user = (
+        User.objects.filter(username=username).first()
+        or user_create(username=username, password=PASSWORD, is_staff=is_staff)[0]
+    )
     # A known token per demo user, so the printed commands work as printed.
     Token.objects.filter(user=user).exclude(key=f"demo-{username}".ljust(40, "0")).delete()
     Token.objects.get_or_create(user=user, defaults={"key": f"demo-{username}".ljust(40, "0")})
@@ -96,7 +97,7 @@ class Command(BaseCommand):
             f"  curl -s {base}/healthz",
             f"  curl -s -H 'Authorization: Token {carol}' {base}/api/auth/me/",
             f"  curl -s -X POST -H 'Authorization: Token {carol}' -H 'Content-Type: application/json' "
-            f"-d '{{\"tournament_id\": {tournament.pk}, \"team_id\": {teams['CHARL'].pk}}}' "
+            f'-d \'{{"tournament_id": {tournament.pk}, "team_id": {teams["CHARL"].pk}}}\' '
             f"{base}/api/tournaments/register/",
             f"  curl -s -H 'Authorization: Token {orga}' "
             f"'{base}/api/tournaments/{tournament.pk}/registrations/?status=pending,confirmed'",

@@ -6,15 +6,15 @@ options, prints, and maps the result to an exit code.
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from perf import lock_analysis as la
+from perf.management.lock_log_command import LockLogCommand, positive_int
 
 HELP = """Validate a JSON-lines lock log (daily sanity check).
 
@@ -33,25 +33,11 @@ Exit codes:
 """
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
-
-
-class Command(BaseCommand):
+class Command(LockLogCommand):
     help = HELP
-    # Lets tests pin the clock: call_command("lock_validate", ..., now=dt).
-    stealth_options = ("now",)
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        # Keep the exit-code table's line breaks in --help.
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--log-file", required=True, type=Path, help="JSON-lines lock log.")
+        super().add_arguments(parser)
         parser.add_argument(
             "--since-hours",
             type=positive_int,

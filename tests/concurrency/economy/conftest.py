@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections import Counter
 from collections.abc import Callable
 
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from economy.models import LedgerTransaction, Wallet
 from economy.selectors import ledger_reconcile
+from tests.concurrency.threads import run_together
 
 
 def tokens_for(users) -> dict[int, str]:
@@ -27,26 +27,10 @@ def client(token: str) -> APIClient:
 
 def run_threads(count: int, work: Callable[[int], list[int]]) -> Counter:
     """Run ``work(index)`` in ``count`` threads released together; returns all statuses."""
-    barrier = threading.Barrier(count)
-    results: list[list[int]] = [[] for _ in range(count)]
-    errors: list[BaseException] = []
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except BaseException as exc:  # noqa: BLE001 - reported in the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together([functools.partial(work, index) for index in range(count)])
+    errors = [result for result in results if isinstance(result, BaseException)]
     assert errors == []
-    return Counter(status for statuses in results for status in statuses)
+    return Counter(status for statuses in results for status in statuses)  # type: ignore[attr-defined]
 
 
 def assert_books_balance(*, user_total: int, granted: int, transfers_ok: int) -> None:

@@ -7,13 +7,13 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, transaction
 from django.test import override_settings
 
 from config.errors import Conflict
@@ -23,34 +23,13 @@ from perf.lock_analysis import LockIncident, LockReleased, load_log
 from perf.logging import JsonFormatter
 from perf.scenarios.finalization import finished_tournament_build
 from tests import factories
+from tests.concurrency.threads import run_together
 from tournaments.finalization import tournament_finalize
 from tournaments.locks import season_lock
 from tournaments.models import Season, TournamentBadge, TournamentParticipation
 from tournaments.services import registration_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(jobs: list[Callable[[], object]]) -> list[object]:
-    """Start every job at once behind a barrier; return each result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def worker(index: int, job: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @contextmanager

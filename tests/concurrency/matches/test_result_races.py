@@ -6,35 +6,13 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from tests import factories
+from tests.concurrency.threads import run_together
 from tests.unit.matches.builders import match_at, started_tournament
 from tournaments.models import Match, ResultReport
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(calls: list[Callable[[], object]]) -> list[object]:
-    """Run every call in its own thread, released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - reported through the results
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def reporter(user, match, score_a: int, score_b: int) -> Callable[[], tuple[int, str]]:
@@ -67,7 +45,9 @@ def test_both_captains_reporting_the_same_score_at_once_confirm_once(organizer, 
     tournament, _ = started_tournament(organizer=organizer, teams=8)
     semis = [match_at(tournament, 1, position) for position in (1, 2, 3, 4)]
     for match in semis:  # four independent races
-        results = race([reporter(match.team_a.captain, match, 3, 2), reporter(match.team_b.captain, match, 3, 2)])
+        results = run_together(
+            [reporter(match.team_a.captain, match, 3, 2), reporter(match.team_b.captain, match, 3, 2)]
+        )
         assert sorted(results) == [(200, "confirmed"), (201, "awaiting_confirmation")]
         match.refresh_from_db()
         assert (match.status, match.score_a, match.score_b, match.winner_id) == ("confirmed", 3, 2, match.team_a_id)
@@ -85,7 +65,7 @@ def test_many_identical_retries_from_both_sides_confirm_once(organizer, publishe
     final = match_at(tournament, 1, 1)
     calls = [reporter(final.team_a.captain, final, 0, 4) for _ in range(6)]
     calls += [reporter(final.team_b.captain, final, 0, 4) for _ in range(6)]
-    results = race(calls)
+    results = run_together(calls)
     assert [status for status, _ in results].count(201) == 1
     assert all(status in {200, 201} for status, _ in results)
     final.refresh_from_db()
@@ -99,7 +79,9 @@ def test_conflicting_simultaneous_reports_end_disputed(organizer, published):
     tournament, _ = started_tournament(organizer=organizer, teams=4)
     for position in (1, 2):
         match = match_at(tournament, 1, position)
-        results = race([reporter(match.team_a.captain, match, 2, 1), reporter(match.team_b.captain, match, 1, 2)])
+        results = run_together(
+            [reporter(match.team_a.captain, match, 2, 1), reporter(match.team_b.captain, match, 1, 2)]
+        )
         assert sorted(results) == [(201, "awaiting_confirmation"), (409, "result_disputed")]
         match.refresh_from_db()
         assert (match.status, match.score_a, match.score_b, match.winner_id) == ("disputed", None, None, None)
@@ -114,7 +96,7 @@ def test_both_semi_finals_confirmed_at_once_fill_both_final_slots(organizer, pub
     semis = [match_at(tournament, 1, position) for position in (1, 2)]
     for match in semis:
         reporter(match.team_a.captain, match, 1, 0)()
-    results = race([reporter(m.team_b.captain, m, 1, 0) for m in semis])
+    results = run_together([reporter(m.team_b.captain, m, 1, 0) for m in semis])
     assert results == [(200, "confirmed"), (200, "confirmed")]
     final = Match.objects.get(tournament=tournament, round=2)
     assert (final.team_a_id, final.team_b_id) == (semis[0].team_a_id, semis[1].team_a_id)
@@ -129,5 +111,5 @@ def test_two_simultaneous_starts_build_one_bracket(organizer):
         client = factories.client_for(organizer)  # one client per thread
         return lambda: client.post(f"/api/tournaments/{tournament.pk}/start/", {}, format="json").status_code
 
-    assert sorted(race([starter() for _ in range(3)])) == [200, 409, 409]
+    assert sorted(run_together([starter() for _ in range(3)])) == [200, 409, 409]
     assert Match.objects.filter(tournament=tournament).count() == 7

@@ -1,12 +1,11 @@
 """Registration under real races: PostgreSQL, committed data, one connection per thread."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from tests import factories
+from tests.concurrency.threads import run_together
 from tournaments.models import Registration
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -16,22 +15,9 @@ URL = "/api/tournaments/register/"
 
 def _race(calls):
     """Run each ``(client, body)`` POST in its own thread, all released together."""
-    barrier = threading.Barrier(len(calls))
-    responses = [None] * len(calls)
-
-    def post(index, client, body):
-        try:
-            barrier.wait(timeout=30)
-            responses[index] = client.post(URL, body, format="json")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(i, *call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
+    return run_together(
+        [lambda client=client, body=body: client.post(URL, body, format="json") for client, body in calls]
+    )
 
 
 def test_forty_teams_racing_for_sixteen_slots_never_overbook():
@@ -95,24 +81,15 @@ def test_concurrent_withdrawals_promote_the_waitlist_in_order_without_overbookin
         registration_create(user=team.captain, tournament_id=tournament.pk, team_id=team.pk) for team in teams
     ]
     confirmed, waitlisted = registrations[:4], registrations[4:]
-    barrier = threading.Barrier(4)
-    responses = [None] * 4
-
-    def withdraw(index, registration, team):
-        try:
-            barrier.wait(timeout=30)
-            client = factories.client_for(team.captain)
-            responses[index] = client.post(f"/api/registrations/{registration.pk}/withdraw/")
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=withdraw, args=(i, registration, teams[i])) for i, registration in enumerate(confirmed)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    clients = [factories.client_for(team.captain) for team in teams[:4]]
+    responses = run_together(
+        [
+            lambda client=client, registration=registration: client.post(
+                f"/api/registrations/{registration.pk}/withdraw/"
+            )
+            for client, registration in zip(clients, confirmed, strict=True)
+        ]
+    )
 
     assert [response.status_code for response in responses] == [200] * 4
     promoted = sorted(response.json()["promoted_registration_id"] for response in responses)
