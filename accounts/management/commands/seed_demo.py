@@ -108,7 +108,8 @@ class Command(BaseCommand):
             "",
             "Watch the tournament live:",
             f"  browser:   {base}/tournaments/{tournament.pk}/live/?token={carol}",
-            f"  websocket: python -m websockets 'ws://127.0.0.1:8000/ws/tournaments/{tournament.pk}/?token={carol}'",
+            f"  websocket: ws://127.0.0.1:8000/ws/tournaments/{tournament.pk}/?token={carol}&since=0",
+            "             (send an Origin header, e.g. Origin: http://127.0.0.1:8000; browsers do)",
             f"API docs: {base}/api/docs/",
         ]
         self.stdout.write("\n".join(lines))
