@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from economy import services as economy_services
+from perf.lock_events import observe_lock
 from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, REGISTRATIONS_REJECTED, publish_on_commit
 from teams.selectors import team_roster
 from tournaments.locks import tournament_lock
@@ -73,7 +74,13 @@ def _tournament_transition(
 ) -> Tournament:
     """Compare-and-swap the status: exactly one of two racing transitions wins."""
     _require_organizer(actor)
-    if not Tournament.objects.filter(pk=tournament_id, status=source).update(status=target):
+    # The UPDATE row-locks the tournament until commit (closing waits for in-flight
+    # registrations): observed like every other lock site.
+    with observe_lock(
+        pipeline=PIPELINE, entity_type="Tournament", entity_id=tournament_id, caller=f"tournament_{target.value}"
+    ):
+        moved = Tournament.objects.filter(pk=tournament_id, status=source).update(status=target)
+    if not moved:
         if not Tournament.objects.filter(pk=tournament_id).exists():
             raise NotFound("No such tournament.", code="tournament_not_found")
         raise Conflict(f"The tournament is not in status {source.value}.", code="invalid_status_transition")

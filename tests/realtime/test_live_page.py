@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 import websockets
 
-from tests.realtime.live import free_port, running_server, seed_world
+from tests.realtime.live import free_port, running_server, seed_world, stop_process
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -52,12 +52,7 @@ def chromium(profile) -> Iterator[int]:
     try:
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _page_socket_url(devtools_port: int, timeout: float = 30) -> str:
