@@ -12,7 +12,6 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("teams/", include("teams.urls")),
     path("economy/", include("economy.urls")),
     path("", include("tournaments.urls")),
-    path("perf/", include("perf.urls")),  # the perf suite's reference workload
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.

@@ -1,41 +1,51 @@
-"""The SLO guard: is a run's hot path more than 15% slower than its baseline?
+"""The SLO guard: is the working tree's hot path slower than the base's, measured side by side?
 
-Quiet and sharp at once (docs/perf.md "The SLO guard"):
+Both sides are measured on this machine in one run, interleaved (``perf.compare``), on
+wall-clock time per call. For each hot path (docs/perf.md "The SLO guard"):
 
-* each round's block p95 is divided by the reference workload's block median of
-  the same round, which cancels whatever slows the whole machine down right now;
-* a path fails only when BOTH the median over rounds of its normalised block p95
-  exceeds the baseline's by more than ``FACTOR`` AND a one-sided Mann-Whitney U
-  test says the run's normalised calls, divided by ``FACTOR``, are still larger
-  than the baseline's (p < ``ALPHA``): more than 15% slower, and not a noisy round
-  or two. (The test runs on the ~200 calls, not the 10 block p95s: a p95 of 20
-  calls varies by ~12% from block to block, which left 10-against-10 too weak to
-  confirm a 25% slowdown.)
-* a query count above the baseline's fails deterministically, whatever the timings.
+* per round *r*: ``d_r = ln(median(head block r) / median(base block r))``. A round's
+  two blocks ran seconds apart, so whatever slowed the machine then slowed both; the
+  block medians ignore the calls a preemption spoiled;
+* the slowdown estimate is the Hodges-Lehmann location of the ``d_r``, and its
+  standard error a seeded bootstrap over rounds;
+* a path **fails** when the estimate exceeds ``GATE`` (10%) *and* its one-sided 99%
+  lower bound is above zero: clearly slower, not a noisy round or two;
+* a path whose verdict is still unclear after the minimum rounds gets more rounds,
+  up to the maximum (``undecided``);
+* each verdict carries the run's **minimal detectable effect**: the smallest slowdown
+  this run, with its own noise, would have caught 95% of the time;
+* a query count above the base's fails exactly, whatever the timings.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perf import stats
-from perf.runner import REFERENCE, SCHEMA_VERSION
 
 BASELINES_DIR = Path(__file__).resolve().parent / "baselines"
-FACTOR = 1.15
-# Calls of one round share its conditions, so they are not fully independent and the
-# p-value is optimistic; a stricter alpha than 0.05 pays for that.
-ALPHA = 0.01
+SCHEMA_VERSION = 2
+#: Schema 1 (service-time baselines) still names its commit and carries its figures.
+READABLE_SCHEMAS = {1, SCHEMA_VERSION}
+#: A path fails when it is estimated more than 10% slower than the base ...
+GATE = 0.10
+#: ... and the one-sided 99% lower bound of that estimate is above zero.
+Z_CONFIDENCE = 2.326
+#: The minimal detectable effect is the slowdown caught with 95% probability.
+Z_POWER = 1.645
+#: Rounds needed before a verdict is trusted at all.
+MIN_PAIRED_ROUNDS = 5
 
 OK = "ok"
 FASTER = "faster"
-SLOWER = "slower"  # slower but not significantly >15%: reported, never failing
+SLOWER = "slower"  # estimated above the gate but not significantly: reported, never failing
 REGRESSION = "regression"
 QUERY_GROWTH = "query-growth"
-NO_BASELINE = "no-baseline"
+NEW = "new"  # not in the base: reported, passes
 
 
 class InvalidBaseline(ValueError):
@@ -46,72 +56,131 @@ class InvalidBaseline(ValueError):
 class Verdict:
     name: str
     status: str
-    ratio: float | None = None
-    p_value: float | None = None
-    p95_change: float | None = None
+    change: float | None = None  # estimated slowdown: +0.12 is 12% slower than the base
+    low: float | None = None  # one-sided 99% lower bound of ``change``
+    mde: float | None = None  # minimal detectable effect of this run
+    rounds: int = 0
+    queries: tuple[int, int] | None = None  # (base, head)
     detail: str = ""
 
     @property
     def failed(self) -> bool:
-        return self.status in {REGRESSION, QUERY_GROWTH, NO_BASELINE}
+        return self.status in {REGRESSION, QUERY_GROWTH}
 
 
-REQUIRED_PATH_KEYS = {
-    "p50_ms",
-    "p95_ms",
-    "p99_ms",
-    "max_ms",
-    "ops_per_s",
-    "rounds",
-    "queries",
-    "normalized_block_p95",
-    "normalized_samples",
-}
+def round_log_ratios(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> list[float]:
+    return [
+        math.log(stats.median(head) / stats.median(base))
+        for base, head in zip(base_blocks, head_blocks, strict=False)
+        if base and head
+    ]
 
 
-def validate(document: Any, *, vendor: str | None = None) -> dict[str, Any]:
-    """Return the document if it is a usable baseline, else raise ``InvalidBaseline``."""
-    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
-        raise InvalidBaseline(f"not a schema_version {SCHEMA_VERSION} perf baseline")
-    if vendor is not None and document.get("vendor") != vendor:
-        raise InvalidBaseline(f"baseline is for {document.get('vendor')!r}, this database is {vendor!r}")
-    paths = document.get("hot_paths")
-    if not isinstance(paths, dict) or not isinstance(document.get("reference"), dict):
-        raise InvalidBaseline("baseline lacks 'reference' or 'hot_paths'")
-    for name, entry in [(REFERENCE, document["reference"]), *paths.items()]:
-        missing = REQUIRED_PATH_KEYS - set(entry if isinstance(entry, dict) else {})
-        if missing or not entry["normalized_block_p95"] or not entry["normalized_samples"]:
-            raise InvalidBaseline(f"baseline entry {name!r} lacks {sorted(missing) or ['blocks']}")
-    return document
+@dataclass(frozen=True)
+class Estimate:
+    log_change: float
+    standard_error: float
+    rounds: int
+
+    @property
+    def change(self) -> float:
+        return math.expm1(self.log_change)
+
+    @property
+    def low(self) -> float:
+        return math.expm1(self.log_change - Z_CONFIDENCE * self.standard_error)
+
+    @property
+    def high(self) -> float:
+        return math.expm1(self.log_change + Z_CONFIDENCE * self.standard_error)
+
+    @property
+    def mde(self) -> float:
+        """The true slowdown that ``judge`` catches with 95% probability: the estimate must
+        clear both the gate and 2.326 standard errors above zero."""
+        threshold = max(math.log1p(GATE), Z_CONFIDENCE * self.standard_error)
+        return math.expm1(threshold + Z_POWER * self.standard_error)
+
+    @property
+    def regressed(self) -> bool:
+        return self.change > GATE and self.low > 0
+
+    @property
+    def clear(self) -> bool:
+        """More rounds would not change the verdict: the interval lies on one side of the gate."""
+        gate = math.log1p(GATE)
+        return abs(self.log_change - gate) > Z_CONFIDENCE * self.standard_error
 
 
-def judge(name: str, baseline: dict[str, Any] | None, current: dict[str, Any]) -> Verdict:
-    if baseline is None:
-        return Verdict(name, NO_BASELINE, detail="not in the baseline: re-save it (manage.py perf_baseline --save)")
-    p95_change = current["p95_ms"] / baseline["p95_ms"] - 1 if baseline["p95_ms"] else None
-    if current["queries"] > baseline["queries"]:
-        detail = f"{current['queries']} queries per request, baseline {baseline['queries']}"
-        return Verdict(name, QUERY_GROWTH, p95_change=p95_change, detail=detail)
-    ratio = stats.median(current["normalized_block_p95"]) / stats.median(baseline["normalized_block_p95"])
-    shifted = [value / FACTOR for value in current["normalized_samples"]]
-    p_value = stats.mann_whitney_greater(shifted, baseline["normalized_samples"])
-    if ratio > FACTOR and p_value < ALPHA:
+def estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
+    ratios = round_log_ratios(base_blocks, head_blocks)
+    if len(ratios) < MIN_PAIRED_ROUNDS:
+        return None
+    return Estimate(
+        log_change=stats.hodges_lehmann(ratios),
+        standard_error=stats.bootstrap_sd(ratios, stats.hodges_lehmann),
+        rounds=len(ratios),
+    )
+
+
+def judge(
+    name: str,
+    *,
+    base_blocks: list[list[float]] | None,
+    head_blocks: list[list[float]],
+    base_queries: int | None,
+    head_queries: int,
+) -> Verdict:
+    if base_blocks is None or base_queries is None:
+        return Verdict(name, NEW, detail="not in the base: nothing to compare with")
+    queries = (base_queries, head_queries)
+    found = estimate(base_blocks, head_blocks)
+    numbers: dict[str, Any] = {}
+    if found is not None:
+        numbers = {"change": found.change, "low": found.low, "mde": found.mde, "rounds": found.rounds}
+    if head_queries > base_queries:
+        detail = f"{head_queries} queries per request, base {base_queries}"
+        return Verdict(name, QUERY_GROWTH, queries=queries, detail=detail, **numbers)
+    if found is None:
+        return Verdict(name, OK, queries=queries, detail=f"fewer than {MIN_PAIRED_ROUNDS} rounds: not judged")
+    if found.regressed:
         status = REGRESSION
-    elif ratio > 1:
-        status = SLOWER if ratio > FACTOR else OK
+    elif found.change > GATE:
+        status = SLOWER
+    elif found.change < -GATE and found.high < 0:
+        status = FASTER
     else:
-        status = FASTER if ratio < 1 / FACTOR else OK
-    return Verdict(name, status, ratio=ratio, p_value=p_value, p95_change=p95_change)
+        status = OK
+    return Verdict(name, status, queries=queries, **numbers)
 
 
-def compare(baseline: dict[str, Any], current: dict[str, Any]) -> list[Verdict]:
-    """One verdict per hot path of ``current`` (a run document), in its order."""
-    known = baseline["hot_paths"]
-    return [judge(name, known.get(name), entry) for name, entry in current["hot_paths"].items()]
+def undecided(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> bool:
+    found = estimate(base_blocks, head_blocks)
+    return found is None or not found.clear
 
 
 def baseline_path(vendor: str) -> Path:
     return BASELINES_DIR / f"{vendor}.json"
+
+
+REQUIRED_PATH_KEYS = {"p50_ms", "p95_ms", "p99_ms", "max_ms", "ops_per_s", "queries", "samples_ms"}
+
+
+def validate(document: Any, *, vendor: str | None = None) -> dict[str, Any]:
+    """Return the document if it is a usable baseline, else raise ``InvalidBaseline``."""
+    if not isinstance(document, dict) or document.get("schema_version") not in READABLE_SCHEMAS:
+        raise InvalidBaseline(f"not a perf baseline of schema {sorted(READABLE_SCHEMAS)}")
+    if vendor is not None and document.get("vendor") != vendor:
+        raise InvalidBaseline(f"baseline is for {document.get('vendor')!r}, this database is {vendor!r}")
+    paths = document.get("hot_paths")
+    commit = (document.get("environment") or {}).get("commit")
+    if not isinstance(paths, dict) or not commit:
+        raise InvalidBaseline("baseline lacks 'hot_paths' or 'environment.commit'")
+    for name, entry in paths.items():
+        missing = REQUIRED_PATH_KEYS - set(entry if isinstance(entry, dict) else {})
+        if missing:
+            raise InvalidBaseline(f"baseline entry {name!r} lacks {sorted(missing)}")
+    return document
 
 
 def load_baseline(path: Path, *, vendor: str) -> dict[str, Any]:

@@ -55,3 +55,19 @@ def expect(response: Any, status: int, check: Callable[[Any], bool] | None = Non
     if check is not None and not check(body):
         raise AssertionError(f"unexpected body: {body!r}")
     return body
+
+
+def hot_path_names(registry: dict[str, type[Scenario]] | None = None) -> list[str]:
+    """Every registered scenario, in a stable order."""
+    return sorted(registry if registry is not None else REGISTRY)
+
+
+def capture_queries(scenario: Scenario) -> list[dict[str, str]]:
+    """Run one prepared call under ``CaptureQueriesContext``: the exact statement list."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (item,) = scenario.prepare(1)
+    with CaptureQueriesContext(connection) as captured:
+        scenario.run(item)
+    return list(captured.captured_queries)

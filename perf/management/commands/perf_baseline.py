@@ -1,8 +1,8 @@
-"""``manage.py perf_baseline``: run the perf suite in-process, print, save, compare.
+"""``manage.py perf_baseline``: measure the hot paths, compare with a base measured alongside, save.
 
-It runs in a throwaway test database it creates and destroys itself (the scenarios
-write), never in the configured one. All the measuring is ``perf.runner``, all the
-judging ``perf.guard``; this command parses options, prints and maps exit codes.
+All the measuring is ``perf.compare`` (one worker process per arm, each in its own
+throwaway test database), all the judging ``perf.guard``; this command parses
+options, prints and maps exit codes. It never touches the configured database.
 """
 
 from __future__ import annotations
@@ -10,33 +10,28 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.test.utils import (
-    override_settings,
-    setup_databases,
-    setup_test_environment,
-    teardown_databases,
-    teardown_test_environment,
-)
 
-from perf import explain, guard, report_html, runner
+from perf import compare, explain, guard, history, report_html
+from perf.harness import hot_path_names
 from perf.scenarios import load_all
 
-HELP = """Run the hot-path benchmarks and the SLO guard (docs/perf.md).
+HELP = """Measure the hot paths; with --compare, judge them against a base measured here, now (docs/perf.md).
+
+--compare exports the base commit (the one perf/baselines/<vendor>.json records, or
+--against REV) and measures it and the working tree in one run, interleaved, on
+wall-clock latency. The committed baseline is the published record, not the yardstick.
 
 Exit codes:
   0  ran (and, with --compare, no regression)
-  1  --compare found a regression: p95 > 15% worse (significant) or more queries;
-     or a hot path's response check failed (a broken endpoint never looks fast)
-  2  --compare without a valid baseline for this database (missing, unreadable,
-     other schema or vendor, or lacking a measured hot path); unknown --only name
+  1  --compare found a regression (estimated > 10% slower and significant, or more
+     queries per request); or a hot path's response check failed
+  2  the base cannot be measured (no valid baseline, no git, unknown commit, or the
+     base lacks a hot path named with --only); unknown --only name; bad option
 """
 
 
@@ -47,39 +42,11 @@ def positive_int(text: str) -> int:
     return value
 
 
-def parse_slowdowns(values: list[str]) -> dict[str, float]:
-    slowdowns = {}
-    for value in values:
-        name, _, factor = value.partition("=")
-        try:
-            slowdowns[name] = float(factor or 1.25)
-        except ValueError:
-            raise CommandError(f"--slow-down {value!r}: the factor must be a number", returncode=2) from None
-    return slowdowns
-
-
-def test_settings() -> dict[str, Any]:
-    """What DJANGO_ENV=test would set: fast hashing, and no abuse limits (a benchmark
-    repeats one user's request hundreds of times a minute)."""
-    rest_framework = dict(settings.REST_FRAMEWORK)
-    # The settings dict is heterogeneous (typed ``dict[str, object]``); this entry maps scope to rate.
-    rates = cast("dict[str, str | None]", rest_framework.get("DEFAULT_THROTTLE_RATES", {}))
-    rest_framework["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(rates)
-    return {"PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"], "REST_FRAMEWORK": rest_framework}
-
-
-@contextmanager
-def throwaway_database(verbosity: int) -> Iterator[None]:
-    """A fresh test database for the run, destroyed afterwards, with test settings."""
-    setup_test_environment()
-    # A mapping, as DiscoverRunner passes it ({alias: serialize}); only the aliases are read.
-    old_config = setup_databases(verbosity=max(verbosity - 1, 0), interactive=False, aliases={"default": True})
+def slowdown(text: str) -> compare.Slowdown:
     try:
-        with override_settings(**test_settings()):
-            yield
-    finally:
-        teardown_databases(old_config, verbosity=max(verbosity - 1, 0))
-        teardown_test_environment()
+        return compare.Slowdown.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -90,25 +57,30 @@ class Command(BaseCommand):
         return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--save", action="store_true", help="write the baseline for this database")
-        parser.add_argument("--compare", action="store_true", help="exit 1 on regression, 2 without a baseline")
-        parser.add_argument("--explain", action="store_true", help="EXPLAIN each hot path's slowest queries")
-        parser.add_argument("--rounds", type=positive_int, default=runner.DEFAULT_ROUNDS)
-        parser.add_argument("--block-size", type=positive_int, default=runner.DEFAULT_BLOCK_SIZE)
-        parser.add_argument("--json", type=Path, help="write this run's document (raw samples included)")
+        parser.add_argument("--compare", action="store_true", help="judge the working tree against the base")
+        parser.add_argument("--against", metavar="REV", help="the base commit (default: the baseline's)")
+        parser.add_argument(
+            "--inject",
+            type=slowdown,
+            action="append",
+            default=[],
+            metavar="KIND:PERCENT:PATH",
+            help="slow the working tree's requests under PATH down by PERCENT of their own time, "
+            "at Django's request handler; KIND cpu (busy-wait) or wait (sleep). Proves the guard is sharp",
+        )
+        parser.add_argument("--save", action="store_true", help="write the working tree's run as the baseline")
+        parser.add_argument("--explain", action="store_true", help="plans of each hot path's costliest statements")
+        parser.add_argument("--rounds", type=positive_int, default=compare.DEFAULT_ROUNDS, help="minimum rounds")
+        parser.add_argument("--max-rounds", type=positive_int, default=compare.DEFAULT_MAX_ROUNDS)
+        parser.add_argument("--block-size", type=positive_int, default=compare.DEFAULT_BLOCK_SIZE)
+        parser.add_argument("--json", type=Path, help="write the run (raw samples, verdicts) as JSON")
         parser.add_argument("--html", type=Path, help="write a self-contained HTML report")
         parser.add_argument("--only", nargs="+", metavar="NAME", help="measure only these hot paths")
         parser.add_argument(
             "--with", dest="modules", nargs="+", default=[], metavar="MODULE", help="import extra scenario modules"
         )
-        parser.add_argument(
-            "--slow-down",
-            nargs="+",
-            default=[],
-            metavar="NAME[=FACTOR]",
-            help="inject a CPU slowdown (default 1.25) into these hot paths: proves the guard is sharp",
-        )
         parser.add_argument("--baseline", type=Path, help="baseline file (default perf/baselines/<vendor>.json)")
+        parser.add_argument("--base-tree", type=Path, help=argparse.SUPPRESS)  # a checkout as the base (tests)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
@@ -116,101 +88,137 @@ class Command(BaseCommand):
         for module in options["modules"]:
             importlib.import_module(module)
         names = self.selected(options["only"])
-        slowdowns = parse_slowdowns(options["slow_down"])
-        if set(slowdowns) - set(names):
-            raise CommandError(f"--slow-down {sorted(set(slowdowns) - set(names))}: not measured", returncode=2)
         path = options["baseline"] or guard.baseline_path(connection.vendor)
-        baseline = self.baseline(path, required=options["compare"])
-        with throwaway_database(options["verbosity"]):
-            try:
-                document = runner.run_suite(
-                    names=names,
-                    rounds=options["rounds"],
-                    block_size=options["block_size"],
-                    progress=self.progress,
-                    slowdowns=slowdowns,
-                )
-            except runner.ScenarioFailed as exc:
-                raise CommandError(str(exc), returncode=1) from exc
-            explained = explain.explain_document(document) if options["explain"] else None
-        verdicts = guard.compare(baseline, document) if baseline else []
-        self.print_table(document, verdicts)
-        if explained is not None:
-            self.stdout.write(explain.render(explained))
-        self.write_outputs(options, document, baseline, path)
-        if options["compare"]:
+        comparing = options["compare"] or bool(options["inject"])
+        if options["inject"] and not options["compare"]:
+            raise CommandError("--inject needs --compare: a slowdown is judged against the base", returncode=2)
+        plan = compare.Plan(
+            names=names,
+            rounds=options["rounds"],
+            max_rounds=max(options["rounds"], options["max_rounds"]),
+            block_size=options["block_size"],
+            modules=options["modules"],
+            explain_calls=explain.CALLS if options["explain"] else 0,
+        )
+        with compare.scratch_directory() as scratch:
+            arms = [compare.head_arm(options["inject"])]
+            if comparing:
+                arms.insert(0, self.base_arm(options, path, scratch))
+            results = self.measure(arms, plan)
+        head = results[arms[-1].label]
+        document = compare.arm_document(head, plan)
+        verdicts = self.verdicts(results, arms, names, explicit=bool(options["only"])) if comparing else []
+        base_document = compare.arm_document(results[compare.BASE], plan) if comparing else None
+        self.stdout.write(format_table(document, base_document, verdicts))
+        if options["explain"]:
+            self.stdout.write(explain.render(head.profiles, vendor=head.vendor))
+        self.write_outputs(options, document, base_document, verdicts, path)
+        if comparing:
             self.exit_on_verdicts(verdicts)
 
     def selected(self, only: list[str] | None) -> list[str]:
-        names = runner.hot_path_names()
+        names = hot_path_names()
         unknown = sorted(set(only or []) - set(names))
         if unknown:
             raise CommandError(f"unknown hot path(s) {unknown}; known: {names}", returncode=2)
         return [name for name in names if not only or name in only]
 
-    def baseline(self, path: Path, *, required: bool) -> dict[str, Any] | None:
+    def base_arm(self, options: dict[str, Any], path: Path, scratch: Path) -> compare.Arm:
+        if options["base_tree"]:
+            return compare.Arm(label=compare.BASE, tree=options["base_tree"].resolve(), commit="tree")
+        revision = options["against"]
         try:
-            return guard.load_baseline(path, vendor=connection.vendor)
-        except guard.InvalidBaseline as exc:
-            if required:
-                raise CommandError(str(exc), returncode=2) from None
-            if self.verbosity >= 1:
-                self.stderr.write(f"(no comparison: {exc})")
-            return None
+            if revision is None:
+                revision = guard.load_baseline(path, vendor=connection.vendor)["environment"]["commit"]
+                if self.verbosity >= 1 and revision.endswith("-dirty"):
+                    self.stderr.write(f"(the baseline was saved from {revision}: measuring the commit itself)")
+            return compare.base_arm(compare.resolve_commit(revision), scratch)
+        except (guard.InvalidBaseline, compare.BaseUnavailable) as exc:
+            raise CommandError(f"the base cannot be measured: {exc}", returncode=2) from None
 
-    def progress(self, done: int, total: int, name: str) -> None:
-        if self.verbosity < 1:
-            return
-        width = 30
-        filled = width * done // total
-        end = "\n" if done == total else ""
-        self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name:<24}", ending=end)
-        self.stderr.flush()
+    def measure(self, arms: list[compare.Arm], plan: compare.Plan) -> dict[str, compare.ArmResult]:
+        try:
+            return compare.measure(arms, plan, progress=self.progress)
+        except compare.BaseUnavailable as exc:
+            raise CommandError(f"the base cannot be measured: {exc}", returncode=2) from None
+        except compare.HotPathBroken as exc:
+            raise CommandError(str(exc), returncode=1) from None
 
-    def print_table(self, document: dict[str, Any], verdicts: list[guard.Verdict]) -> None:
-        by_name = {verdict.name: verdict for verdict in verdicts}
-        self.stdout.write(format_table(document, by_name))
+    def verdicts(
+        self, results: dict[str, compare.ArmResult], arms: list[compare.Arm], names: list[str], *, explicit: bool
+    ) -> list[guard.Verdict]:
+        missing = [name for name in names if name not in results[compare.BASE].blocks]
+        if explicit and missing:
+            raise CommandError(f"the base {arms[0].commit} has no hot path {missing}", returncode=2)
+        return compare.verdicts(results, arms[-1].label, names)
 
-    def write_outputs(self, options: dict[str, Any], document: dict[str, Any], baseline: Any, path: Path) -> None:
+    def progress(self, done: int, active: str) -> None:
+        if self.verbosity >= 1:
+            self.stderr.write(f"\rround {done}: {active[:70]:<70}", ending="")
+            self.stderr.flush()
+
+    def write_outputs(
+        self,
+        options: dict[str, Any],
+        document: dict[str, Any],
+        base_document: dict[str, Any] | None,
+        verdicts: list[guard.Verdict],
+        path: Path,
+    ) -> None:
+        if self.verbosity >= 1:
+            self.stderr.write("")
         if options["json"]:
-            options["json"].write_text(json.dumps(document, indent=1) + "\n")
+            run = {"head": document, "base": base_document, "verdicts": [verdict_json(v) for v in verdicts]}
+            options["json"].write_text(json.dumps(run, indent=1) + "\n")
             self.stdout.write(f"run written to {options['json']}")
         if options["html"]:
-            options["html"].write_text(report_html.render(current=document, baseline=baseline))
+            trend = history.baseline_history(path)
+            html = report_html.render(head=document, base=base_document, verdicts=verdicts, trend=trend)
+            options["html"].write_text(html)
             self.stdout.write(f"HTML report written to {options['html']}")
         if options["save"]:
             guard.save_baseline(path, document)
             self.stdout.write(self.style.SUCCESS(f"baseline saved to {path}"))
 
     def exit_on_verdicts(self, verdicts: list[guard.Verdict]) -> None:
-        missing = [verdict.name for verdict in verdicts if verdict.status == guard.NO_BASELINE]
-        if missing:
-            raise CommandError(f"baseline lacks {missing}: re-save it with --save", returncode=2)
-        failed = [
-            f"{verdict.name}: {verdict.status} {verdict.detail}".strip() for verdict in verdicts if verdict.failed
-        ]
+        failed = [f"{v.name}: {v.status} {v.detail}".strip() for v in verdicts if v.failed]
         if failed:
             raise CommandError("SLO guard failed: " + ", ".join(failed), returncode=1)
         self.stdout.write(self.style.SUCCESS("SLO guard: no regression"))
 
 
-def format_table(document: dict[str, Any], verdicts: dict[str, guard.Verdict]) -> str:
-    header = f"{'hot path':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'svc p95':>8} {'ops/s':>8} {'queries':>7}"
-    header += f" {'Δ p95*':>8}"
-    header += "  verdict"
+def verdict_json(verdict: guard.Verdict) -> dict[str, Any]:
+    return {key: getattr(verdict, key) for key in ("name", "status", "change", "low", "mde", "rounds", "detail")}
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.1f}%"
+
+
+def format_table(head: dict[str, Any], base: dict[str, Any] | None, verdicts: list[guard.Verdict]) -> str:
+    by_name = {verdict.name: verdict for verdict in verdicts}
+    header = f"{'hot path':<26} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'queries':>7}"
+    if base is not None:
+        header += f" {'base p50':>8} {'Δ':>7} {'99% ≥':>7} {'MDE':>6} {'rounds':>6}  verdict"
     lines = [header, "-" * len(header)]
-    rows = [(runner.REFERENCE, document["reference"]), *document["hot_paths"].items()]
-    for name, entry in rows:
-        verdict = verdicts.get(name)
-        delta = f"{(verdict.ratio - 1) * 100:+.1f}%" if verdict and verdict.ratio is not None else "-"
-        status = verdict.status if verdict else ("yardstick" if name == runner.REFERENCE else "-")
-        if verdict and verdict.p_value is not None:
-            status += f" (p={verdict.p_value:.3f})"
+    for name, entry in head["hot_paths"].items():
+        line = f"{name:<26} {entry['p50_ms']:>7.2f} {entry['p95_ms']:>7.2f} {entry['p99_ms']:>7.2f}"
+        verdict = by_name.get(name)
+        if base is None or verdict is None:
+            lines.append(f"{line} {entry['queries']:>7}")
+            continue
+        queries = f"{verdict.queries[0]}→{verdict.queries[1]}" if verdict.queries else str(entry["queries"])
+        base_p50 = f"{base['hot_paths'][name]['p50_ms']:.2f}" if name in base["hot_paths"] else "-"
+        mde = "-" if verdict.mde is None else f"{verdict.mde * 100:.0f}%"
         lines.append(
-            f"{name:<24} {entry['p50_ms']:>8.2f} {entry['p95_ms']:>8.2f} {entry['p99_ms']:>8.2f} "
-            f"{entry['service_ms']['p95_ms']:>8.2f} "
-            f"{entry['ops_per_s']:>8.0f} {entry['queries']:>7} {delta:>8}  {status}"
+            f"{line} {queries:>7} {base_p50:>8} {_percent(verdict.change):>7} {_percent(verdict.low):>7} "
+            f"{mde:>6} {verdict.rounds:>6}  {verdict.status}"
         )
-    lines.append("p50/p95/p99: wall clock. svc: service time (CPU + database), what the guard judges.")
-    lines.append("* Δ p95: median over rounds of (service p95 / reference service p50) vs the baseline's.")
+    lines.append("p50/p95/p99: wall clock per call, the working tree" + (" measured beside the base." if base else "."))
+    if base is not None:
+        lines.append(
+            f"Δ: estimated slowdown against base {base['environment']['commit']} (Hodges-Lehmann of per-round "
+            "median ratios); 99% ≥: its one-sided lower bound; MDE: the smallest slowdown this run would catch "
+            f"95% of the time. Fails when Δ > {guard.GATE:.0%} and 99% ≥ > 0, or when queries grow."
+        )
     return "\n".join(lines)

@@ -1,16 +1,27 @@
-"""``manage.py perf_baseline`` through ``call_command``: every exit code."""
+"""``manage.py perf_baseline`` end to end: real worker processes, every exit code.
+
+The synthetic scenarios of ``tests/perf/synthetic.py`` keep each run to seconds. The
+base is a copy of this tree (``--base-tree``), edited where a test needs the base to
+differ, or a commit that cannot be found (``--against``).
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
-FAST = ["--only", "synthetic", "--rounds", "4", "--block-size", "4", "-v", "0"]
+from perf import compare
+
+pytestmark = pytest.mark.slow
+
+FAST = ["--with", "tests.perf.synthetic", "--rounds", "5", "--max-rounds", "5", "--block-size", "3", "-v", "0"]
+ME = ["--only", "synthetic_me"]
 
 
 def run(*args: str) -> str:
@@ -25,113 +36,133 @@ def exit_code(*args: str) -> tuple[int, str]:
     return failure.value.returncode, str(failure.value)
 
 
-def scale(document: dict, factor: float) -> None:
-    """Make the baseline ``factor`` times slower (a hand-made baseline, for tests only)."""
-    path = document["hot_paths"]["synthetic"]
-    for key in ("normalized_block_p95", "normalized_samples"):
-        path[key] = [value * factor for value in path[key]]
+@pytest.fixture
+def base_tree(tmp_path: Path) -> Path:
+    """A copy of the tracked files of this tree, as the base."""
+    files = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],  # noqa: S607
+        cwd=compare.TREE,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in files:
+        source = compare.TREE / name
+        if source.is_file():
+            target = tmp_path / "base" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return tmp_path / "base"
 
 
-def saved(tmp_path: Path) -> Path:
-    path = tmp_path / "baseline.json"
-    run("--save", "--baseline", str(path))
-    return path
+def edit(tree: Path, old: str, new: str) -> None:
+    path = tree / "tests" / "perf" / "synthetic.py"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
 
 
-def test_save_writes_a_schema_versioned_baseline(synthetic, tmp_path: Path) -> None:
-    document = json.loads(saved(tmp_path).read_text())
-    assert (document["schema_version"], list(document["hot_paths"])) == (1, ["synthetic"])
-    assert document["vendor"] == connection.vendor
-    path = document["hot_paths"]["synthetic"]
-    assert (path["rounds"], path["samples"], path["queries"], len(path["normalized_block_p95"])) == (4, 16, 1, 4)
-    assert len(path["samples_ms"]) == 16
-    assert document["reference"]["queries"] == 5  # token lookup, BEGIN, SELECT, INSERT, COMMIT
-    assert {"python", "django", "database", "commit", "machine", "date"} <= set(document["environment"])
-
-
-def test_compare_exits_0_without_regression(synthetic, tmp_path: Path) -> None:
-    path = saved(tmp_path)
-    document = json.loads(path.read_text())
-    # A baseline that was ten times slower: this run cannot be a regression.
-    scale(document, 10)
-    path.write_text(json.dumps(document))
-    output = run("--compare", "--baseline", str(path))
+def test_compare_against_the_same_code_exits_0(base_tree: Path, tmp_path: Path) -> None:
+    output = run("--compare", "--base-tree", str(base_tree), *ME, "--json", str(tmp_path / "run.json"))
     assert "SLO guard: no regression" in output
-    assert "faster" in output
+    document = json.loads((tmp_path / "run.json").read_text())
+    (verdict,) = document["verdicts"]
+    assert (verdict["name"], verdict["status"], verdict["rounds"]) == ("synthetic_me", "ok", 5)
+    assert verdict["mde"] > 0
+    head = document["head"]["hot_paths"]["synthetic_me"]
+    assert (head["samples"], head["queries"]) == (15, 2)  # the token with its user, the extra SELECT
+    assert document["base"]["hot_paths"]["synthetic_me"]["samples"] == 15
 
 
-def test_compare_exits_1_when_the_query_count_grows(synthetic, tmp_path: Path, monkeypatch) -> None:
-    path = saved(tmp_path)
-    monkeypatch.setattr(synthetic, "queries", 2)
-    code, message = exit_code("--compare", "--baseline", str(path))
-    assert (code, message) == (1, "SLO guard failed: synthetic: query-growth 2 queries per request, baseline 1")
+@pytest.mark.parametrize("kind", compare.SLOWDOWN_KINDS)
+def test_a_slowdown_injected_at_the_request_handler_exits_1(base_tree: Path, kind: str) -> None:
+    code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME, "--inject", f"{kind}:100:/api/auth/")
+    assert (code, message) == (1, "SLO guard failed: synthetic_me: regression")
 
 
-def test_compare_exits_1_on_a_significant_slowdown(synthetic, tmp_path: Path) -> None:
-    path = saved(tmp_path)
-    document = json.loads(path.read_text())
-    scale(document, 0.1)
-    path.write_text(json.dumps(document))
-    code, message = exit_code("--compare", "--baseline", str(path))
-    assert (code, message) == (1, "SLO guard failed: synthetic: regression")
+def test_query_growth_against_the_base_exits_1(base_tree: Path) -> None:
+    edit(base_tree, "EXTRA_QUERIES = 1", "EXTRA_QUERIES = 0")
+    code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME)
+    assert (code, message) == (1, "SLO guard failed: synthetic_me: query-growth 2 queries per request, base 1")
 
 
-def test_a_broken_hot_path_exits_1(synthetic, monkeypatch) -> None:
-    monkeypatch.setattr(synthetic, "broken", True)
-    code, message = exit_code()
-    assert code == 1
-    assert message.startswith("hot path 'synthetic' is broken: synthetic response check failed")
+def test_a_hot_path_new_in_the_working_tree_is_reported_and_passes(base_tree: Path) -> None:
+    edit(base_tree, "@register\nclass BusyScenario", "class BusyScenario")
+    output = run("--compare", "--base-tree", str(base_tree))
+    assert "SLO guard: no regression" in output
+    assert [line.split()[-1] for line in output.splitlines() if line.startswith("synthetic_busy")] == ["new"]
 
 
-def test_compare_exits_2_without_a_baseline(synthetic, tmp_path: Path) -> None:
-    code, message = exit_code("--compare", "--baseline", str(tmp_path / "missing.json"))
+def test_naming_a_hot_path_the_base_lacks_exits_2(base_tree: Path) -> None:
+    edit(base_tree, "@register\nclass BusyScenario", "class BusyScenario")
+    code, message = exit_code("--compare", "--base-tree", str(base_tree), "--only", "synthetic_busy")
+    assert (code, message) == (2, "the base tree has no hot path ['synthetic_busy']")
+
+
+def test_a_base_commit_that_does_not_exist_exits_2() -> None:
+    code, message = exit_code("--compare", "--against", "0" * 40, *ME)
+    assert code == 2
+    assert message.startswith("the base cannot be measured: git rev-parse")
+
+
+def test_a_base_whose_scenarios_do_not_import_exits_2(base_tree: Path) -> None:
+    (base_tree / "perf" / "scenarios" / "broken_import.py").write_text("import nowhere_to_be_found\n")
+    code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME)
+    assert code == 2
+    assert "nowhere_to_be_found" in message
+
+
+def test_compare_without_a_baseline_exits_2(tmp_path: Path) -> None:
+    code, message = exit_code("--compare", "--baseline", str(tmp_path / "missing.json"), *ME)
     assert code == 2
     assert "no baseline at" in message
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("{not json", "unreadable baseline"),
-        ('{"schema_version": 0}', "not a schema_version 1 perf baseline"),
-        ('{"schema_version": 1, "vendor": "oracle"}', "baseline is for 'oracle'"),
-    ],
-)
-def test_compare_exits_2_with_an_invalid_baseline(synthetic, tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "bad.json"
-    path.write_text(content)
-    code, text = exit_code("--compare", "--baseline", str(path))
+def test_a_broken_hot_path_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTHETIC_BROKEN", "1")  # the workers inherit it
+    code, message = exit_code(*ME)
+    assert code == 1
+    assert message.startswith("hot path 'synthetic_me' is broken: synthetic response check failed")
+
+
+def test_inject_without_compare_exits_2() -> None:
+    code, message = exit_code(*ME, "--inject", "cpu:20:/api/")
+    assert (code, message) == (2, "--inject needs --compare: a slowdown is judged against the base")
+
+
+@pytest.mark.parametrize("value", ["cpu:20", "heat:20:/api/", "cpu:-5:/api/", "cpu:x:/api/", "wait:20:api/"])
+def test_a_malformed_slowdown_is_refused(value: str) -> None:
+    with pytest.raises(CommandError, match="expected KIND:PERCENT:PATH"):
+        run("--compare", *ME, "--inject", value)
+
+
+def test_unknown_hot_path_is_refused() -> None:
+    code, message = exit_code("--only", "nope")
     assert code == 2
-    assert message in text
+    assert message.startswith("unknown hot path(s) ['nope']")
 
 
-def test_compare_exits_2_when_the_baseline_lacks_a_hot_path(synthetic, tmp_path: Path) -> None:
-    path = saved(tmp_path)
-    document = json.loads(path.read_text())
-    document["hot_paths"]["other"] = document["hot_paths"].pop("synthetic")
-    path.write_text(json.dumps(document))
-    code, message = exit_code("--compare", "--baseline", str(path))
-    assert (code, message) == (2, "baseline lacks ['synthetic']: re-save it with --save")
-
-
-def test_unknown_hot_path_exits_2(synthetic) -> None:
-    with pytest.raises(CommandError) as failure:
-        call_command("perf_baseline", "--only", "nope", stdout=StringIO(), stderr=StringIO())
-    assert failure.value.returncode == 2
-
-
-@pytest.mark.parametrize("value", ["nope", "synthetic=fast"])
-def test_bad_slowdown_exits_2(synthetic, value: str) -> None:
-    code, _message = exit_code("--slow-down", value)
-    assert code == 2
-
-
-def test_json_html_and_explain_outputs(synthetic, tmp_path: Path) -> None:
-    output = run("--explain", "--json", str(tmp_path / "run.json"), "--html", str(tmp_path / "run.html"))
-    assert "== EXPLAIN synthetic (1 slowest queries) ==" in output
-    assert "SCAN auth_user" not in output  # a primary-key lookup, not a scan
+def test_save_html_and_explain(tmp_path: Path, base_tree: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    output = run(
+        "--compare",
+        "--base-tree",
+        str(base_tree),
+        *ME,
+        "--save",
+        "--baseline",
+        str(baseline),
+        "--explain",
+        "--html",
+        str(tmp_path / "run.html"),
+    )
+    document = json.loads(baseline.read_text())
+    assert (document["schema_version"], list(document["hot_paths"])) == (2, ["synthetic_me"])
+    assert {"python", "django", "database", "commit", "machine", "date"} <= set(document["environment"])
+    assert "== EXPLAIN synthetic_me: " in output
+    assert "SEARCH authtoken_token USING INDEX" in output or "Index Scan" in output
     html = (tmp_path / "run.html").read_text()
     assert html.startswith("<!doctype html>")
-    assert html.count("<svg") == 2  # reference + synthetic
     assert "<script" not in html
-    assert json.loads((tmp_path / "run.json").read_text())["hot_paths"]["synthetic"]["queries"] == 1
+    assert "minimal detectable effect" in html
+    assert html.count("<svg") == 1  # the histogram; no trend: this baseline file has no git history

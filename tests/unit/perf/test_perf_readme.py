@@ -10,16 +10,30 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from perf import compare
+
 README = "# Arena\n\nintro\n\n<!-- perf:start -->\nold figures\n<!-- perf:end -->\n\nafter\n"
 
 
+def baseline_document(vendor: str) -> dict:
+    """A baseline as ``perf_baseline --save`` writes it, from a hand-made arm result."""
+    result = compare.ArmResult(
+        arm=compare.Arm(label=compare.HEAD, tree=compare.TREE, commit="0123456789ab"),
+        vendor=vendor,
+        database=f"{vendor} 1.0",
+        descriptions={"synthetic": "Synthetic"},
+        query_logs={"synthetic": [{"sql": "SELECT 1"}]},
+        blocks={"synthetic": [[0.001, 0.002], [0.003, 0.004]]},
+        cpu_blocks={"synthetic": [[0.001, 0.002], [0.003, 0.004]]},
+    )
+    return compare.arm_document(result, compare.Plan(names=["synthetic"], rounds=2, block_size=2))
+
+
 @pytest.fixture
-def baselines(synthetic, tmp_path: Path) -> Path:
+def baselines(tmp_path: Path) -> Path:
     directory = tmp_path / "baselines"
     directory.mkdir()
-    target = directory / f"{connection.vendor}.json"
-    options = ["--only", "synthetic", "--rounds", "2", "--block-size", "2", "-v", "0", "--save"]
-    call_command("perf_baseline", *options, "--baseline", str(target), stdout=StringIO())
+    (directory / f"{connection.vendor}.json").write_text(json.dumps(baseline_document(connection.vendor)))
     return directory
 
 

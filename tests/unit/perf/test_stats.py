@@ -1,5 +1,5 @@
-"""perf.stats: percentiles by the documented method, the Mann-Whitney test, and
-the guard's decisions on hand-built documents (no timing anywhere)."""
+"""perf.stats and perf.guard: percentiles by the documented method, the robust
+estimators, and the guard's decisions on hand-built blocks (no timing anywhere)."""
 
 from __future__ import annotations
 
@@ -40,102 +40,125 @@ def test_summarize_reports_milliseconds_and_throughput() -> None:
     }
 
 
-def test_mann_whitney_exact_tail_of_complete_separation() -> None:
-    # One arrangement in C(6, 3) = 20 puts all three x above all three y.
-    assert stats.mann_whitney_greater([5, 6, 7], [1, 2, 3]) == pytest.approx(1 / 20)
-    assert stats.mann_whitney_greater([1, 2, 3], [5, 6, 7]) == 1.0
+def test_hodges_lehmann_is_the_median_of_pairwise_means() -> None:
+    # Walsh averages of [0, 1, 10]: 0, 0.5, 5, 1, 5.5, 10 -> median 3.0.
+    assert stats.hodges_lehmann([0.0, 1.0, 10.0]) == 3.0
+    # One wild value among nine barely moves it, unlike the mean.
+    assert stats.hodges_lehmann([1.0] * 8 + [100.0]) == 1.0
 
 
-def test_mann_whitney_exact_matches_hand_count() -> None:
-    # x = [2, 4], y = [1, 3]: U = 3; arrangements with U >= 3 are U=3 and U=4: 2 of 6.
-    assert stats.mann_whitney_greater([2, 4], [1, 3]) == pytest.approx(2 / 6)
+def test_bootstrap_sd_is_seeded_and_zero_for_constant_values() -> None:
+    values = [0.1, 0.3, -0.2, 0.0, 0.25, -0.1]
+    assert stats.bootstrap_sd(values, stats.median) == stats.bootstrap_sd(values, stats.median)
+    assert stats.bootstrap_sd([2.0] * 6, stats.median) == 0.0
+    assert stats.bootstrap_sd([2.0], stats.median) == math.inf
 
 
-def test_mann_whitney_with_ties_uses_normal_approximation() -> None:
-    p_value = stats.mann_whitney_greater([5, 6, 7, 7], [1, 2, 3, 7])
-    assert 0.05 < p_value < 0.15
-    assert math.isclose(stats.mann_whitney_greater([1, 1], [1, 1]), 0.5, abs_tol=0.5)
+def blocks(per_round: list[float], *, size: int = 5) -> list[list[float]]:
+    """Blocks of calls whose median is each round's value (a spread of +-1% around it)."""
+    return [[value * (1 + (k - size // 2) / 100) for k in range(size)] for value in per_round]
 
 
-def entry(blocks: list[float], *, queries: int = 3, p95: float = 2.0, samples: list[float] | None = None) -> dict:
-    return {
-        "normalized_samples": samples if samples is not None else [value * 0.9 for value in blocks * 5],
-        "p50_ms": 1.0,
-        "p95_ms": p95,
-        "p99_ms": 3.0,
-        "max_ms": 4.0,
-        "ops_per_s": 500.0,
-        "rounds": len(blocks),
-        "queries": queries,
-        "normalized_block_p95": blocks,
-    }
+#: A base whose rounds wander by +-3%, as interleaved rounds on a quiet machine do.
+BASE = [1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00, 1.02, 0.98, 1.01, 0.99]
+JITTER = [0.01, -0.02, 0.0, 0.015, -0.01, 0.02, -0.015, 0.005, 0.0, -0.005, 0.01, -0.01]
 
 
-def document(paths: dict[str, dict]) -> dict:
-    return {"schema_version": 1, "vendor": "sqlite", "reference": entry([1.0]), "hot_paths": paths}
-
-
-BASE = [1.00, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.00, 1.02, 0.98]
-
-
-def test_guard_passes_the_same_distribution() -> None:
-    (verdict,) = guard.compare(document({"a": entry(BASE)}), document({"a": entry(BASE)}))
-    assert (verdict.status, verdict.failed, verdict.ratio) == (guard.OK, False, 1.0)
-
-
-def test_guard_fails_a_consistent_25_percent_slowdown() -> None:
-    slower = [value * 1.25 for value in BASE]
-    (verdict,) = guard.compare(document({"a": entry(BASE)}), document({"a": entry(slower)}))
-    assert verdict.status == guard.REGRESSION
-    assert verdict.ratio == pytest.approx(1.25)
-    assert verdict.p_value is not None
-    assert verdict.p_value < guard.ALPHA
-
-
-def test_guard_ignores_a_slow_median_made_of_two_noisy_rounds() -> None:
-    noisy = [*BASE[:8], 3.0, 3.0]
-    (verdict,) = guard.compare(document({"a": entry(BASE)}), document({"a": entry(noisy)}))
-    assert verdict.status == guard.OK
-
-
-def test_guard_reports_but_does_not_fail_slow_blocks_without_slower_calls() -> None:
-    slower_blocks = [value * 1.3 for value in BASE]
-    unchanged_calls = entry(BASE)["normalized_samples"]
-    (verdict,) = guard.compare(
-        document({"a": entry(BASE)}), document({"a": entry(slower_blocks, samples=unchanged_calls)})
+def judge(head: list[float], *, base: list[float] = BASE, queries: tuple[int, int] = (3, 3)) -> guard.Verdict:
+    return guard.judge(
+        "a", base_blocks=blocks(base), head_blocks=blocks(head), base_queries=queries[0], head_queries=queries[1]
     )
-    assert (verdict.status, verdict.failed) == (guard.SLOWER, False)
-    assert verdict.p_value is not None
-    assert verdict.p_value > guard.ALPHA
 
 
-def test_guard_does_not_fail_a_slowdown_within_15_percent() -> None:
-    slower = [value * 1.10 for value in BASE]
-    (verdict,) = guard.compare(document({"a": entry(BASE)}), document({"a": entry(slower)}))
+def scaled(factor: float) -> list[float]:
+    return [value * factor * (1 + jitter) for value, jitter in zip(BASE, JITTER, strict=True)]
+
+
+def test_guard_passes_the_same_latencies() -> None:
+    verdict = judge(scaled(1.0))
+    assert (verdict.status, verdict.failed, verdict.rounds) == (guard.OK, False, len(BASE))
+    assert verdict.change == pytest.approx(0.0, abs=0.01)
+    assert verdict.mde is not None
+    assert guard.GATE < verdict.mde < 0.2
+
+
+def test_guard_fails_a_consistent_20_percent_slowdown() -> None:
+    verdict = judge(scaled(1.2))
+    assert (verdict.status, verdict.failed) == (guard.REGRESSION, True)
+    assert verdict.change == pytest.approx(0.2, abs=0.01)
+    assert verdict.low is not None
+    assert 0 < verdict.low < 0.2
+
+
+def test_guard_does_not_fail_a_slowdown_under_the_gate() -> None:
+    verdict = judge(scaled(1.06))
     assert (verdict.status, verdict.failed) == (guard.OK, False)
 
 
+def test_guard_ignores_two_rounds_that_noise_spoiled() -> None:
+    noisy = scaled(1.0)
+    noisy[3] = noisy[7] = 3.0
+    assert judge(noisy).status == guard.OK
+
+
+def test_guard_reports_but_does_not_fail_an_insignificant_slowdown() -> None:
+    # Rounds that disagree wildly: the estimate is above the gate, its lower bound is not above zero.
+    wild = [value * factor for value, factor in zip(BASE, [2.0, 0.6, 1.9, 0.7, 1.8, 0.8] * 2, strict=True)]
+    verdict = judge(wild)
+    assert (verdict.status, verdict.failed) == (guard.SLOWER, False)
+    assert verdict.low is not None
+    assert verdict.low < 0
+
+
+def test_guard_calls_a_clear_speed_up_faster() -> None:
+    assert judge(scaled(0.7)).status == guard.FASTER
+
+
 def test_guard_fails_query_growth_whatever_the_timings() -> None:
-    faster = [value / 2 for value in BASE]
-    (verdict,) = guard.compare(document({"a": entry(BASE, queries=3)}), document({"a": entry(faster, queries=4)}))
-    assert (verdict.status, verdict.detail) == (guard.QUERY_GROWTH, "4 queries per request, baseline 3")
+    verdict = judge(scaled(0.5), queries=(3, 4))
+    assert (verdict.status, verdict.detail) == (guard.QUERY_GROWTH, "4 queries per request, base 3")
 
 
-def test_guard_flags_a_hot_path_missing_from_the_baseline() -> None:
-    (verdict,) = guard.compare(document({}), document({"new": entry(BASE)}))
-    assert (verdict.status, verdict.failed) == (guard.NO_BASELINE, True)
+def test_a_hot_path_missing_from_the_base_is_new_and_passes() -> None:
+    verdict = guard.judge("a", base_blocks=None, head_blocks=blocks(BASE), base_queries=None, head_queries=3)
+    assert (verdict.status, verdict.failed) == (guard.NEW, False)
+
+
+def test_too_few_rounds_are_not_judged_on_timing() -> None:
+    verdict = judge(scaled(2.0)[:3], base=BASE[:3])
+    assert (verdict.status, verdict.failed) == (guard.OK, False)
+    assert "not judged" in verdict.detail
+
+
+def test_a_path_stays_undecided_while_its_interval_spans_the_gate() -> None:
+    assert guard.undecided(blocks(BASE), blocks(scaled(1.0))) is False
+    assert guard.undecided(blocks(BASE), blocks(scaled(1.10))) is True
+    assert guard.undecided(blocks(BASE[:3]), blocks(scaled(1.0)[:3])) is True
+
+
+def test_the_minimal_detectable_effect_grows_with_the_noise() -> None:
+    quiet = guard.Estimate(log_change=0.0, standard_error=0.02, rounds=20)
+    noisy = guard.Estimate(log_change=0.0, standard_error=0.06, rounds=20)
+    assert quiet.mde == pytest.approx(math.expm1(math.log1p(guard.GATE) + guard.Z_POWER * 0.02))
+    assert noisy.mde == pytest.approx(math.expm1((guard.Z_CONFIDENCE + guard.Z_POWER) * 0.06))
 
 
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ([], "schema_version"),
-        ({"schema_version": 99}, "schema_version"),
-        ({"schema_version": 1, "vendor": "postgresql", "reference": {}, "hot_paths": {}}, "this database is"),
-        ({"schema_version": 1, "vendor": "sqlite"}, "lacks 'reference'"),
-        ({"schema_version": 1, "vendor": "sqlite", "reference": {"p50_ms": 1}, "hot_paths": {}}, "lacks"),
+        ([], "schema"),
+        ({"schema_version": 99}, "schema"),
+        ({"schema_version": 2, "vendor": "postgresql", "hot_paths": {}}, "this database is"),
+        ({"schema_version": 2, "vendor": "sqlite", "hot_paths": {}}, "environment.commit"),
+        ({"schema_version": 2, "vendor": "sqlite", "environment": {"commit": "abc"}, "hot_paths": {"a": {}}}, "lacks"),
     ],
 )
 def test_validate_refuses_unusable_baselines(broken: object, message: str) -> None:
     with pytest.raises(guard.InvalidBaseline, match=message):
         guard.validate(broken, vendor="sqlite")
+
+
+def test_validate_reads_the_committed_baselines() -> None:
+    for vendor in ("sqlite", "postgresql"):
+        document = guard.load_baseline(guard.baseline_path(vendor), vendor=vendor)
+        assert document["environment"]["commit"]

@@ -1,0 +1,369 @@
+"""Same-machine comparison: the base commit and the working tree, measured in one run.
+
+A baseline saved on another machine cannot be the yardstick: each hot path mixes CPU,
+database and I/O in its own proportions, so a machine change moves every path by its
+own factor. So every ``--compare`` re-measures the base here, now (asv ``continuous``):
+
+1. the base commit (the one the committed baseline records, or ``--against REV``) is
+   exported with ``git archive`` into a temporary directory;
+2. one worker process per *arm* (``perf/worker.py``): the base, the working tree and,
+   for the sharpness proof, the working tree with a slowdown injected at Django's
+   request handler. Each has its own throwaway test database and Redis prefix;
+3. rounds: in each, every hot path still being measured (in a shuffled order) runs one
+   block of ``block_size`` calls on every arm, the arms' order rotating from round to
+   round. Only one worker runs at a time; the others wait on their pipe;
+4. after ``rounds`` rounds, a path whose verdict is still unclear gets more rounds, up
+   to ``max_rounds`` (``perf.guard``).
+
+The clock is wall time per call, waits included: what a client waits for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import django
+
+from perf import guard, stats
+from perf.guard import SCHEMA_VERSION
+
+WORKER = Path(__file__).with_name("worker.py")
+TREE = Path(__file__).resolve().parent.parent
+BASE = "base"
+HEAD = "head"
+DEFAULT_ROUNDS = 12
+DEFAULT_MAX_ROUNDS = 30
+DEFAULT_BLOCK_SIZE = 10
+DEFAULT_WARMUP = 5
+DEFAULT_BLOCK_WARMUP = 3
+SLOWDOWN_KINDS = ("cpu", "wait")
+
+Progress = Callable[[int, str], None]
+
+
+class BaseUnavailable(Exception):
+    """The base cannot be measured: no git, no such commit, or its worker failed. Exit 2."""
+
+
+class HotPathBroken(AssertionError):
+    """A hot path's response check failed in the working tree. Exit 1."""
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """``kind`` (cpu: busy-wait, wait: sleep) of ``percent`` of each matching request's own wall time."""
+
+    kind: str
+    percent: float
+    path: str
+
+    @classmethod
+    def parse(cls, text: str) -> Slowdown:
+        kind, _, rest = text.partition(":")
+        percent, _, path = rest.partition(":")
+        try:
+            value = float(percent.rstrip("%"))
+        except ValueError:
+            value = -1.0
+        if kind not in SLOWDOWN_KINDS or value <= 0 or not path.startswith("/"):
+            raise ValueError(f"{text!r}: expected KIND:PERCENT:PATH, KIND one of {SLOWDOWN_KINDS}, e.g. cpu:20:/api/")
+        return cls(kind=kind, percent=value, path=path)
+
+    def rule(self) -> dict[str, Any]:
+        return {"kind": self.kind, "fraction": self.percent / 100, "path": self.path}
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.percent:g}%:{self.path}"
+
+
+@dataclass
+class Arm:
+    label: str
+    tree: Path
+    commit: str
+    slowdowns: tuple[Slowdown, ...] = ()
+
+
+@dataclass
+class ArmResult:
+    """What one arm measured: per path, its query log and its blocks of wall seconds."""
+
+    arm: Arm
+    vendor: str = ""
+    database: str = ""
+    descriptions: dict[str, str] = field(default_factory=dict)
+    query_logs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    blocks: dict[str, list[list[float]]] = field(default_factory=dict)
+    cpu_blocks: dict[str, list[list[float]]] = field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def git(*args: str, cwd: Path = TREE) -> str:
+    executable = shutil.which("git")
+    if executable is None:
+        raise BaseUnavailable("git is not installed: the base commit cannot be measured")
+    done = subprocess.run([executable, *args], cwd=cwd, capture_output=True, text=True)  # noqa: S603 - fixed argv
+    if done.returncode != 0:
+        raise BaseUnavailable(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+    return done.stdout.strip()
+
+
+def resolve_commit(revision: str) -> str:
+    """The full hash of ``revision`` (a hash, ``HEAD~1``, a branch), or ``BaseUnavailable``."""
+    git("rev-parse", "--git-dir")
+    return git("rev-parse", "--verify", "--quiet", f"{revision.removesuffix('-dirty')}^{{commit}}")
+
+
+def head_commit() -> str:
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except BaseUnavailable:
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def export_commit(commit: str, into: Path) -> Path:
+    """The tree of ``commit`` under ``into`` (``git archive``: no worktree to clean up)."""
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.Popen(  # noqa: S603 - fixed argv
+        [shutil.which("git") or "git", "archive", "--format=tar", commit], cwd=TREE, stdout=subprocess.PIPE
+    )
+    extracted = subprocess.run(  # noqa: S603 - fixed argv
+        [shutil.which("tar") or "tar", "-x", "-C", str(into)], stdin=archive.stdout, capture_output=True
+    )
+    if archive.wait() != 0 or extracted.returncode != 0:
+        raise BaseUnavailable(f"could not export commit {commit[:12]}: {extracted.stderr.decode().strip()}")
+    return into
+
+
+class WorkerProcess:
+    """One arm's ``perf/worker.py`` subprocess, spoken to in JSON lines."""
+
+    def __init__(self, arm: Arm, *, index: int, scratch: Path) -> None:
+        self.arm, self.index = arm, index
+        script = scratch / f"worker-{index}" / "worker.py"  # off both trees' sys.path
+        script.parent.mkdir(parents=True)
+        shutil.copy(WORKER, script)
+        self.log_path = scratch / f"worker-{index}.log"
+        self.log: IO[str] = self.log_path.open("w")
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_ENV": "test",
+            "PYTHONHASHSEED": "0",  # the same dict and set orders on every arm
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "REDIS_PREFIX": f"{os.environ.get('REDIS_PREFIX', 'arena')}-perf-{os.getpid()}-{index}",
+        }
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, str(script), str(arm.tree)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env=environment,
+        )
+
+    def call(self, op: str, **arguments: Any) -> dict[str, Any]:
+        if self.process.stdin is None or self.process.stdout is None:
+            raise RuntimeError("the worker's pipes are closed")
+        try:
+            self.process.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        except BrokenPipeError:
+            line = ""
+        if not line:
+            raise self._failure(f"worker for {self.arm.label} exited during {op!r}")
+        answer: dict[str, Any] = json.loads(line)
+        if not answer.pop("ok"):
+            if answer.get("broken") and self.arm.label != BASE:
+                raise HotPathBroken(answer["error"])
+            raise self._failure(f"{self.arm.label}: {op} failed: {answer['error']}\n{answer.get('traceback', '')}")
+        return answer
+
+    def _failure(self, message: str) -> Exception:
+        self.log.flush()
+        tail = self.log_path.read_text()[-2000:]
+        error = BaseUnavailable if self.arm.label == BASE else RuntimeError
+        return error(f"{message}\n{tail}".strip())
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(Exception):  # closing anyway
+                self.call("quit")
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="arena-perf-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def base_arm(commit: str, scratch: Path) -> Arm:
+    return Arm(label=BASE, tree=export_commit(commit, scratch / "base"), commit=commit[:12])
+
+
+def head_arm(slowdowns: Sequence[Slowdown] = ()) -> Arm:
+    label = HEAD + "".join(f"+{slowdown}" for slowdown in slowdowns)
+    return Arm(label=label, tree=TREE, commit=head_commit(), slowdowns=tuple(slowdowns))
+
+
+@dataclass
+class Plan:
+    names: list[str]
+    rounds: int = DEFAULT_ROUNDS
+    max_rounds: int = DEFAULT_MAX_ROUNDS
+    block_size: int = DEFAULT_BLOCK_SIZE
+    warmup: int = DEFAULT_WARMUP
+    block_warmup: int = DEFAULT_BLOCK_WARMUP
+    modules: list[str] = field(default_factory=list)
+    explain_calls: int = 0
+    seed: int = 0
+
+
+def needs_more_rounds(results: dict[str, ArmResult], name: str) -> bool:
+    """Whether any arm's verdict on ``name`` against the base is still unclear."""
+    base = results[BASE].blocks.get(name)
+    return base is not None and any(
+        guard.undecided(base, result.blocks[name]) for label, result in results.items() if label != BASE
+    )
+
+
+def verdicts(results: dict[str, ArmResult], label: str, names: Sequence[str]) -> list[guard.Verdict]:
+    """The guard's verdict on each of ``names``: arm ``label`` against the base."""
+    base, head = results[BASE], results[label]
+    return [
+        guard.judge(
+            name,
+            base_blocks=base.blocks.get(name),
+            head_blocks=head.blocks[name],
+            base_queries=len(base.query_logs[name]) if name in base.query_logs else None,
+            head_queries=len(head.query_logs[name]),
+        )
+        for name in names
+        if name in head.blocks
+    ]
+
+
+def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None) -> dict[str, ArmResult]:
+    """Time ``plan.names`` on every arm, interleaved; returns results by arm label.
+
+    With a base arm, a path whose verdict is unclear after ``plan.rounds`` gets more
+    rounds, up to ``plan.max_rounds``; alone, an arm runs exactly ``plan.rounds``.
+    """
+    comparing = any(arm.label == BASE for arm in arms)
+    shuffle = random.Random(plan.seed).shuffle  # noqa: S311 - an order, not a secret
+    with ExitStack() as stack, scratch_directory() as scratch:
+        workers = []
+        for index, arm in enumerate(arms):
+            worker = WorkerProcess(arm, index=index, scratch=scratch)
+            stack.callback(worker.close)
+            workers.append(worker)
+        results = {arm.label: ArmResult(arm=arm) for arm in arms}
+        for worker in workers:  # set up one at a time: setup is not what is measured
+            _set_up(worker, results[worker.arm.label], plan)
+        active = [name for name in plan.names if name in results[arms[-1].label].blocks]
+        for round_index in range(plan.max_rounds):
+            if round_index >= plan.rounds:
+                active = [name for name in active if comparing and needs_more_rounds(results, name)]
+            if not active:
+                break
+            order = list(active)
+            shuffle(order)
+            for name in order:
+                turn = round_index % len(workers)
+                for worker in workers[turn:] + workers[:turn]:
+                    result = results[worker.arm.label]
+                    if name in result.blocks:
+                        block = worker.call("block", name=name, size=plan.block_size, warm=plan.block_warmup)
+                        result.blocks[name].append(block["wall"])
+                        result.cpu_blocks[name].append(block["cpu"])
+            if progress is not None:
+                progress(round_index + 1, ", ".join(sorted(active)))
+        if plan.explain_calls:
+            head = workers[-1] if len(workers) == 1 else next(w for w in workers if w.arm.label == HEAD)
+            for name in results[head.arm.label].blocks:
+                results[head.arm.label].profiles[name] = head.call("profile", name=name, calls=plan.explain_calls)
+        return results
+
+
+def _set_up(worker: WorkerProcess, result: ArmResult, plan: Plan) -> None:
+    answer = worker.call(
+        "setup",
+        names=plan.names,
+        warmup=plan.warmup,
+        modules=plan.modules,
+        slowdowns=[slowdown.rule() for slowdown in worker.arm.slowdowns],
+        role=f"arm{worker.index}",
+    )
+    result.vendor, result.database = answer["vendor"], answer["database"]
+    for name, path in answer["paths"].items():
+        result.descriptions[name] = path["description"]
+        result.query_logs[name] = path["queries"]
+        result.blocks[name] = []
+        result.cpu_blocks[name] = []
+
+
+def path_document(result: ArmResult, name: str) -> dict[str, Any]:
+    """One path of one arm in the baseline schema: wall-clock figures and raw samples."""
+    samples = [sample for block in result.blocks[name] for sample in block]
+    cpu = stats.summarize_ms([sample for block in result.cpu_blocks[name] for sample in block])
+    return {
+        "description": result.descriptions[name],
+        **stats.summarize_ms(samples),
+        "rounds": len(result.blocks[name]),
+        "samples": len(samples),
+        "queries": len(result.query_logs[name]),
+        "cpu_ms": {key: cpu[key] for key in ("p50_ms", "p95_ms", "p99_ms")},
+        "samples_ms": [round(sample * 1000, 4) for sample in samples],
+        "query_log": result.query_logs[name],
+    }
+
+
+def arm_document(result: ArmResult, plan: Plan) -> dict[str, Any]:
+    """An arm's run in the baseline schema (``perf.guard.SCHEMA_VERSION``)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "vendor": result.vendor,
+        "environment": {
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "database": result.database,
+            "commit": result.arm.commit,
+            "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''}".strip(),
+            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
+            "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        },
+        "method": {
+            "rounds": plan.rounds,
+            "max_rounds": plan.max_rounds,
+            "block_size": plan.block_size,
+            "warmup": plan.warmup,
+            "clock": "wall time per call (perf_counter), one worker process per arm, blocks interleaved",
+            "percentiles": "linear interpolation between closest ranks (Hyndman & Fan 7)",
+        },
+        "hot_paths": {name: path_document(result, name) for name in result.blocks if result.blocks[name]},
+    }
