@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test perf perf-baseline lint serve loadtest clean
+.PHONY: install run test perf perf-proof perf-baseline lint serve loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,11 @@ run: $(STAMP)  ## migrate, seed demo data, serve HTTP + WebSocket on 127.0.0.1:8
 test: $(STAMP)  ## the whole fast suite, on whatever DATABASE_URL / REDIS_URL say
 	DJANGO_ENV=test $(BIN)/pytest
 
-perf: $(STAMP)  ## the perf suite: benchmarks + SLO guard against perf/baselines
+perf: $(STAMP)  ## the perf suite: benchmarks + SLO guard (the baseline's commit re-measured beside the working tree)
 	DJANGO_ENV=test $(BIN)/pytest tests/perf
+
+perf-proof: $(STAMP)  ## RUNS=N runs of the guard's quiet/sharp proof (docs/perf.md)
+	DJANGO_ENV=test $(BIN)/python manage.py perf_proof --runs $${RUNS:-20}
 
 perf-baseline: $(STAMP)  ## measure and save perf/baselines/<vendor>.json, then re-render the README section
 	$(BIN)/python manage.py perf_baseline --save

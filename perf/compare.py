@@ -26,9 +26,11 @@ import os
 import platform
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -215,11 +217,17 @@ class WorkerProcess:
 
 @contextmanager
 def scratch_directory() -> Iterator[Path]:
+    """A temporary directory, removed afterwards, also when the run is stopped (SIGTERM)."""
     path = Path(tempfile.mkdtemp(prefix="arena-perf-"))
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
 
 
 def base_arm(commit: str, scratch: Path) -> Arm:

@@ -116,14 +116,15 @@ class Command(BaseCommand):
             failed = [f"{v.name} {v.change * 100:+.0f}%" for v in verdicts if v.failed and v.change is not None]
             return ", ".join(failed) or "none"
 
-        target_line = {kind: next(v for v in judged[arm.label] if v.name == target) for kind, arm in slowed.items()}
+        def change(label: str) -> str:
+            found = next(v for v in judged[label] if v.name == target).change
+            return "-" if found is None else f"{found * 100:+.0f}%"
+
         worst_mde = max((v.mde for v in judged[compare.HEAD] if v.mde is not None), default=0.0)
         return (
             f"run {run:>2} ({seconds:.0f} s): unchanged fails [{show(judged[compare.HEAD])}], "
             + ", ".join(
-                f"{kind} fails [{show(judged[arm.label])}] ({target} {target_line[kind].change * 100:+.0f}%)"
-                if target_line[kind].change is not None
-                else f"{kind} fails [{show(judged[arm.label])}]"
+                f"{kind} fails [{show(judged[arm.label])}] ({target} {change(arm.label)})"
                 for kind, arm in slowed.items()
             )
             + f"; worst MDE {worst_mde * 100:.0f}%"
