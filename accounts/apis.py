@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import token_for, user_create
-from config.errors import DomainError
+from core.errors import InvalidInput
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -56,7 +56,7 @@ class TokenCreateApi(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
-            raise DomainError("Wrong username or password.", code="invalid_credentials", status_code=400)
+            raise InvalidInput("Wrong username or password.", code="invalid_credentials")
         return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
 
 

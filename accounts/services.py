@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
-from config.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
 from economy.services import wallet_create
 
 

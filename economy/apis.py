@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.auth import authenticated_user
-from config.errors import InvalidInput, NotFound
 from config.serializers import IdField, RejectUnknownFieldsMixin
+from core.errors import InvalidInput, NotFound
 from economy.selectors import ledger_entry_list, wallet_get
 from economy.services import MAX_AMOUNT, wallet_grant, wallet_transfer
 

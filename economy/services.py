@@ -6,7 +6,7 @@ two legs sum to zero, written in the same database transaction as the balance
 changes. System movements (fees, refunds, rewards, grants) go against the
 treasury wallet, which alone may go negative.
 
-Wallets rank last in the global lock order (perf.lock_events), so callers may move
+Wallets rank last in the global lock order (core.locking), so callers may move
 money after taking their own locks.
 """
 
@@ -27,7 +27,8 @@ from django.contrib.auth.models import User
 from django.db import DataError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from config.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from core.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from core.sql import rows_insert
 from economy import locks
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 
@@ -261,10 +262,7 @@ def _treasury_add(*, delta: int, caller: str) -> tuple[int, int]:
     return leg
 
 
-_LEGS_SQL = (
-    f"INSERT INTO {LedgerEntry._meta.db_table} "  # noqa: S608 - table name from model metadata, values bound
-    "(transaction_id, wallet_id, amount, balance_after, kind, created_at) VALUES {rows}"
-)
+_LEGS_COLUMNS = ("transaction_id", "wallet_id", "amount", "balance_after", "kind", "created_at")
 
 
 def _legs_insert(*, legs: Sequence[tuple[int, int, int, int]], kind: str) -> None:
@@ -274,9 +272,7 @@ def _legs_insert(*, legs: Sequence[tuple[int, int, int, int]], kind: str) -> Non
     layer's per-field preparation cost more Python time than the statement itself.
     """
     now = timezone.now()
-    sql = _LEGS_SQL.replace("{rows}", ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(legs)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for leg in legs for value in (*leg, kind, now)])
+    rows_insert(table=LedgerEntry._meta.db_table, columns=_LEGS_COLUMNS, rows=[(*leg, kind, now) for leg in legs])
 
 
 def _legs_create(*, transaction_id: int, kind: str, legs: list[tuple[tuple[int, int], int]]) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from config.errors import NotFound
+from core.errors import NotFound
 from teams.models import Membership, Team
 
 

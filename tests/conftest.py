@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
@@ -40,6 +41,8 @@ def _gate(item: pytest.Item, marker: str, available: bool, reason: str) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _gate(item, "postgres", connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")
     _gate(item, "redis", bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://...")
+    if item.get_closest_marker("perf_app") is not None and not apps.is_installed("perf"):
+        pytest.skip("tests the perf app, which is not installed (PERF_APP=0)")
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.auth import authenticated_user
-from config.errors import Forbidden
 from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
+from core.errors import Forbidden
 from tournaments.models import RegistrationStatus
 from tournaments.selectors import registration_list, tournament_get, tournament_list
 from tournaments.services import (

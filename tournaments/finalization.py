@@ -1,7 +1,7 @@
 """Tournament finalization: placements, rewards, skill write-back, badges.
 
 ``tournament_finalize`` is the one entry point (API, ``manage.py finalize_tournament``).
-It takes its locks in the global order of ``perf.lock_events``:
+It takes its locks in the global order of ``core.locking``:
 
     season → tournament → player skill → participation → badge → wallet
 
@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from config.errors import Conflict, Forbidden, NotFound, Unprocessable
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from core.sql import flatten, rows_insert, values_placeholders
 from economy.models import LedgerTransaction
 from economy.services import wallet_credit_many
-from perf.lock_events import observe_guard, observe_lock
 from realtime.events import TOURNAMENT_FINALIZED, publish_on_commit
 from tournaments.finalization_selectors import (
     BracketMatch,
@@ -49,7 +49,14 @@ from tournaments.finalization_selectors import (
     finalization_tournament_get,
     opponent_rating_averages,
 )
-from tournaments.locks import player_skills_lock, season_lock, tournament_lock
+from tournaments.locks import (
+    badges_insert,
+    participation_guard,
+    player_skills_create,
+    player_skills_lock,
+    season_lock,
+    tournament_lock,
+)
 from tournaments.models import MatchStatus, PlayerSkill, Tournament, TournamentBadge, TournamentParticipation
 
 PIPELINE = "reward"
@@ -254,24 +261,6 @@ def _check_bracket(bracket: list[BracketMatch]) -> None:
         raise Conflict(f"{open_matches} match(es) not confirmed.", code="matches_not_confirmed")
 
 
-def _rows_insert(*, model: type[models.Model], columns: tuple[str, ...], rows: list[tuple], suffix: str = "") -> None:
-    """One multi-row INSERT of plain values, in the caller's order.
-
-    Used under the season lock instead of ``bulk_create``: for 64 players, the model
-    layer's per-field preparation (pre_save, get_db_prep_save) cost more than the
-    statements themselves (profiled: notes/issue-7.md). Values must be ready for the
-    database (ids, ints, aware datetimes, str).
-    """
-    if not rows:
-        return
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    placeholders = ", ".join([row] * len(rows))
-    # Table and column names come from model metadata and this module's constants; values are bound.
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES {placeholders} {suffix}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for values in rows for value in values])
-
-
 def _skills_lock(*, user_ids: list[int]) -> dict[int, PlayerSkill]:
     """Create the missing skill rows, then lock them all in one statement.
 
@@ -279,16 +268,9 @@ def _skills_lock(*, user_ids: list[int]) -> dict[int, PlayerSkill]:
     other on the unique index instead of deadlocking.
     """
     ids = sorted(user_ids)
-    with observe_lock(
-        pipeline=SKILL_PIPELINE, entity_type="PlayerSkill", entity_id=None, caller=f"{CALLER}.skill_rows"
-    ):
-        now = timezone.now()
-        _rows_insert(
-            model=PlayerSkill,
-            columns=("user_id", "rating", "xp", "tournaments_played", "version", "updated_at"),
-            rows=[(user_id, DEFAULT_RATING, 0, 0, 0, now) for user_id in ids],
-            suffix="ON CONFLICT (user_id) DO NOTHING",
-        )
+    now = timezone.now()
+    rows = [(user_id, DEFAULT_RATING, 0, 0, 0, now) for user_id in ids]
+    player_skills_create(rows=rows, pipeline=SKILL_PIPELINE, caller=f"{CALLER}.skill_rows")
     return player_skills_lock(user_ids=ids, pipeline=SKILL_PIPELINE, caller=f"{CALLER}.skill_writeback")
 
 
@@ -325,11 +307,11 @@ def _participations_create(*, tournament_id: int, awards: list[Award]) -> list[A
     player already has a row: rewarded before), fall back to one guarded insert per
     player, and reward only those whose row we inserted.
     """
-    guard = {"pipeline": PIPELINE, "entity_type": "TournamentParticipation", "caller": f"{CALLER}.idempotency_guard"}
-    with observe_guard(entity_id=tournament_id, **guard) as batch:
+    guard = {"pipeline": PIPELINE, "caller": f"{CALLER}.idempotency_guard"}
+    with participation_guard(entity_id=tournament_id, **guard) as batch:
         now = timezone.now()
-        _rows_insert(
-            model=TournamentParticipation,
+        rows_insert(
+            table=TournamentParticipation._meta.db_table,
             columns=_PARTICIPATION_COLUMNS,
             rows=[
                 (
@@ -350,7 +332,7 @@ def _participations_create(*, tournament_id: int, awards: list[Award]) -> list[A
         return awards
     inserted = []
     for award in awards:
-        with observe_guard(entity_id=award.user_id, **guard) as row:
+        with participation_guard(entity_id=award.user_id, **guard) as row:
             _participation(tournament_id, award).save(force_insert=True)
         if not row.conflicted:
             inserted.append(award)
@@ -373,8 +355,8 @@ def _skills_write_back(*, awards: list[Award]) -> None:
     """Caller holds the skill rows' locks: ``rating_after`` was computed from the locked value."""
     if not awards:
         return
-    sql = _SKILL_WRITE_BACK_SQL.replace("{rows}", ", ".join(["(%s, %s, %s)"] * len(awards)))
-    params: list[Any] = [value for award in awards for value in (award.user_id, award.rating_after, award.xp)]
+    sql = _SKILL_WRITE_BACK_SQL.replace("{rows}", values_placeholders(rows=len(awards), columns=3))
+    params: list[Any] = flatten((award.user_id, award.rating_after, award.xp) for award in awards)
     params.append(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -397,15 +379,7 @@ def _badges_award(*, tournament_id: int, awards: list[Award], played_before: Map
         for award in awards
         for badge in _badges_for(award, played_before=played_before[award.user_id])
     ]
-    caller = f"{CALLER}.badges"
-    with observe_lock(pipeline=PIPELINE, entity_type="TournamentBadge", entity_id=tournament_id, caller=caller):
-        # DO NOTHING: a duplicate badge must never break the transaction.
-        _rows_insert(
-            model=TournamentBadge,
-            columns=("user_id", "tournament_id", "badge_type", "awarded_at"),
-            rows=badges,
-            suffix="ON CONFLICT DO NOTHING",
-        )
+    badges_insert(tournament_id=tournament_id, rows=badges, pipeline=PIPELINE, caller=f"{CALLER}.badges")
 
 
 def _rewards_pay(*, tournament_id: int, awards: list[Award]) -> None:

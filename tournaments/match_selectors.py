@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from config.errors import NotFound
+from core.errors import NotFound
 from tournaments.models import Match, Tournament
 
 

@@ -1,6 +1,6 @@
 """Writes of the match hot path: starting a tournament (the bracket), results, disputes.
 
-Lock order (perf.lock_events): season → tournament → match, matches in ascending pk.
+Lock order (core.locking): season → tournament → match, matches in ascending pk.
 Brackets are created round by round, so a match's ``next_match`` always has a higher
 pk than the match itself: advancing a winner (lock the match, then update its next
 match) therefore always walks up the pk order and two confirmations cannot deadlock.
@@ -16,10 +16,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import Conflict, Forbidden, NotFound, Unprocessable
-from perf.lock_events import observe_lock
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_RESOLVED, publish_on_commit
-from tournaments.locks import match_lock, tournament_lock
+from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import Match, Registration, ResultReport, Tournament
 from tournaments.services import registrations_reject_waitlisted
 
@@ -121,8 +120,13 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     # Compare-and-swap: of two concurrent starts exactly one moves the row. Its row lock
     # (held to commit) also makes registrations, which lock the tournament, wait and
     # then see it live, so the list read below is final.
-    with observe_lock(pipeline=PIPELINE, entity_type="Tournament", entity_id=tournament_id, caller="tournament_start"):
-        moved = Tournament.objects.filter(pk=tournament_id, status__in=STARTABLE).update(status=Tournament.Status.LIVE)
+    moved = tournament_status_swap(
+        tournament_id=tournament_id,
+        sources=STARTABLE,
+        target=Tournament.Status.LIVE,
+        pipeline=PIPELINE,
+        caller="tournament_start",
+    )
     if not moved:
         raise Conflict(f"A {tournament.status} tournament cannot be started.", code="tournament_not_startable")
     team_ids = list(
@@ -300,9 +304,13 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> N
 
 def _winner_advance(*, match: Match, next_match_id: int, caller: str) -> None:
     """Write the winner into its empty slot of the next match (higher pk: lock order holds)."""
-    slot = f"team_{match.next_slot}"
-    with observe_lock(pipeline=PIPELINE, entity_type="Match", entity_id=next_match_id, caller=caller):
-        filled = Match.objects.filter(pk=next_match_id, **{f"{slot}__isnull": True}).update(**{slot: match.winner_id})
+    filled = match_slot_fill(
+        match_id=next_match_id,
+        slot=f"team_{match.next_slot}",
+        team_id=match.winner_id,
+        pipeline=PIPELINE,
+        caller=caller,
+    )
     if not filled:
         raise Conflict("The next match's slot is already taken.", code="bracket_slot_taken")
 

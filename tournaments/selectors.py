@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
-from config.errors import NotFound
+from core.errors import NotFound
 from tournaments.models import Registration, RegistrationStatus, Tournament
 
 

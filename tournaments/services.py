@@ -4,7 +4,7 @@ Every registration path (API, admin, seed_demo) goes through ``registration_crea
 and ``registration_withdraw``. Both serialise on the tournament row
 (``tournament_lock``) and decide capacity under that lock, so confirmed
 registrations can never exceed ``max_teams`` however many requests race. Lock order:
-tournament, then the captain's wallet (entry fee / refund), as perf.lock_events says.
+tournament, then the captain's wallet (entry fee / refund), as core.locking says.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from economy import services as economy_services
-from perf.lock_events import observe_lock
 from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, REGISTRATIONS_REJECTED, publish_on_commit
 from teams.selectors import team_roster
-from tournaments.locks import tournament_lock
+from tournaments.locks import tournament_lock, tournament_status_swap
 from tournaments.models import Registration, RegistrationStatus, RosterEntry, Season, Tournament, TournamentStatus
 from tournaments.selectors import registration_counts, registration_first_waitlisted_id
 
@@ -74,12 +73,13 @@ def _tournament_transition(
 ) -> Tournament:
     """Compare-and-swap the status: exactly one of two racing transitions wins."""
     _require_organizer(actor)
-    # The UPDATE row-locks the tournament until commit (closing waits for in-flight
-    # registrations): observed like every other lock site.
-    with observe_lock(
-        pipeline=PIPELINE, entity_type="Tournament", entity_id=tournament_id, caller=f"tournament_{target.value}"
-    ):
-        moved = Tournament.objects.filter(pk=tournament_id, status=source).update(status=target)
+    moved = tournament_status_swap(
+        tournament_id=tournament_id,
+        sources=[source],
+        target=target,
+        pipeline=PIPELINE,
+        caller=f"tournament_{target.value}",
+    )
     if not moved:
         if not Tournament.objects.filter(pk=tournament_id).exists():
             raise NotFound("No such tournament.", code="tournament_not_found")

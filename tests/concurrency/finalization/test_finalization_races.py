@@ -16,11 +16,11 @@ from django.core.management import call_command
 from django.db import OperationalError, transaction
 from django.test import override_settings
 
-from config.errors import Conflict
+from core.errors import Conflict
+from core.logging import JsonFormatter
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 from economy.services import treasury_get, wallet_grant, wallet_transfer
 from perf.lock_analysis import LockIncident, LockReleased, load_log
-from perf.logging import JsonFormatter
 from perf.scenarios.finalization import finished_tournament_build
 from tests import factories
 from tests.concurrency.threads import run_together

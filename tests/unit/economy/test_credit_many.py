@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 from economy.selectors import ledger_reconcile
 from economy.services import wallet_credit, wallet_credit_many

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from config.errors import DomainError
+from core.errors import DomainError
 from economy.models import LedgerTransaction, Wallet
 from economy.selectors import ledger_reconcile
 from economy.services import STRATEGIES, wallet_credit, wallet_debit, wallet_transfer

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from config.errors import InvalidInput, Unprocessable
+from core.errors import InvalidInput, Unprocessable
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 from economy.services import wallet_credit, wallet_debit, wallet_grant
 from tests import factories

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.test import override_settings
 
-from config.errors import Conflict
+from core.errors import Conflict
 from economy import services
 from economy.models import LedgerTransaction, Wallet
 from economy.services import wallet_grant, wallet_transfer

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from config.errors import Conflict, Forbidden, NotFound, Unprocessable
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 from economy.services import treasury_get
 from perf.scenarios.finalization import finished_tournament_build

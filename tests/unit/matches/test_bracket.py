@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from tests import factories
 from tests.unit.matches.builders import started_tournament
 from tournaments.match_services import seed_order, tournament_start

@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.errors import DomainError
+from config.errors import status_for
+from core.errors import DomainError
 from economy.models import LedgerTransaction, Wallet
 from economy.services import wallet_grant
 from tests import factories
@@ -67,14 +68,14 @@ def test_full_tournament_waitlists_in_fifo_order(tournament, team, captain):
 
 def test_only_the_captain_may_register(tournament, team, member):
     error = _refused("not_team_captain", user=member, tournament_id=tournament.pk, team_id=team.pk)
-    assert error.status_code == 403
+    assert status_for(error) == 403
     _nothing_written()
 
 
 def test_team_smaller_than_team_size_is_refused(organizer, team, captain):
     tournament = factories.tournament(organizer=organizer, team_size=3)
     error = _refused("team_too_small", user=captain, tournament_id=tournament.pk, team_id=team.pk)
-    assert error.status_code == 422
+    assert status_for(error) == 422
     _nothing_written()
 
 
@@ -82,7 +83,7 @@ def test_team_smaller_than_team_size_is_refused(organizer, team, captain):
 def test_registration_not_open_is_refused(organizer, team, captain, status):
     tournament = factories.tournament(organizer=organizer, status=status, team_size=2)
     error = _refused("registration_closed", user=captain, tournament_id=tournament.pk, team_id=team.pk)
-    assert error.status_code == 409
+    assert status_for(error) == 409
     _nothing_written()
 
 
@@ -112,7 +113,7 @@ def test_registration_inside_its_window_is_accepted(organizer, team, captain):
 def test_team_registers_once(tournament, team, captain):
     first = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
     error = _refused("team_already_registered", user=captain, tournament_id=tournament.pk, team_id=team.pk)
-    assert error.status_code == 409
+    assert status_for(error) == 409
     assert list(Registration.objects.values_list("pk", flat=True)) == [first.pk]
     assert RosterEntry.objects.count() == 2
 
@@ -123,7 +124,7 @@ def test_player_in_another_registered_team_is_refused(tournament, team, captain,
     factories.confirmed_registration(tournament=tournament, team=rival)
 
     error = _refused("player_already_registered", user=captain, tournament_id=tournament.pk, team_id=team.pk)
-    assert error.status_code == 409
+    assert status_for(error) == 409
     assert list(Registration.objects.values_list("team_id", flat=True)) == [rival.pk]
     assert RosterEntry.objects.count() == 2
 
@@ -153,7 +154,7 @@ def test_insufficient_funds_writes_nothing(organizer, team, captain):
 
     error = _refused("insufficient_funds", user=captain, tournament_id=tournament.pk, team_id=team.pk)
 
-    assert error.status_code == 422
+    assert status_for(error) == 422
     assert Registration.objects.count() == 0
     assert RosterEntry.objects.count() == 0
     assert LedgerTransaction.objects.count() == grants
@@ -237,7 +238,7 @@ def test_withdraw_twice_is_refused_and_refunds_once(organizer, team, captain):
     with pytest.raises(DomainError) as caught:
         registration_withdraw(user=captain, registration_id=registration.pk)
 
-    assert (caught.value.code, caught.value.status_code) == ("registration_not_active", 409)
+    assert (caught.value.code, status_for(caught.value)) == ("registration_not_active", 409)
     assert Wallet.objects.get(user=captain).balance == 250
     assert LedgerTransaction.objects.filter(kind="refund").count() == 1
 
@@ -246,7 +247,7 @@ def test_only_the_captain_may_withdraw(tournament, team, captain, member):
     registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
     with pytest.raises(DomainError) as caught:
         registration_withdraw(user=member, registration_id=registration.pk)
-    assert (caught.value.code, caught.value.status_code) == ("not_team_captain", 403)
+    assert (caught.value.code, status_for(caught.value)) == ("not_team_captain", 403)
     assert Registration.objects.get().status == "confirmed"
 
 
@@ -255,11 +256,11 @@ def test_withdraw_after_the_tournament_started_is_refused(tournament, team, capt
     type(tournament).objects.filter(pk=tournament.pk).update(status="live")
     with pytest.raises(DomainError) as caught:
         registration_withdraw(user=captain, registration_id=registration.pk)
-    assert (caught.value.code, caught.value.status_code) == ("withdrawal_closed", 409)
+    assert (caught.value.code, status_for(caught.value)) == ("withdrawal_closed", 409)
     assert Registration.objects.get().status == "confirmed"
 
 
 def test_withdraw_unknown_registration_is_not_found(captain):
     with pytest.raises(DomainError) as caught:
         registration_withdraw(user=captain, registration_id=10**6)
-    assert (caught.value.code, caught.value.status_code) == ("registration_not_found", 404)
+    assert (caught.value.code, status_for(caught.value)) == ("registration_not_found", 404)

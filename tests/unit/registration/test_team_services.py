@@ -1,6 +1,7 @@
 import pytest
 
-from config.errors import DomainError
+from config.errors import status_for
+from core.errors import DomainError
 from teams.models import Membership, Team
 from teams.selectors import team_roster
 from teams.services import team_create, team_member_add, team_member_remove
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def _code(call, **kwargs):
     with pytest.raises(DomainError) as caught:
         call(**kwargs)
-    return caught.value.code, caught.value.status_code
+    return caught.value.code, status_for(caught.value)
 
 
 def test_creator_becomes_captain_and_first_member(captain):

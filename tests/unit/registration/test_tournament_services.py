@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from config.errors import DomainError
+from config.errors import status_for
+from core.errors import DomainError
 from tests import factories
 from tournaments.models import Season, Tournament
 from tournaments.services import tournament_close, tournament_create, tournament_open
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def _code(call, **kwargs):
     with pytest.raises(DomainError) as caught:
         call(**kwargs)
-    return caught.value.code, caught.value.status_code
+    return caught.value.code, status_for(caught.value)
 
 
 def test_create_starts_in_draft_with_defaults(organizer):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from config.errors import DomainError
+from core.errors import DomainError
 from tournaments.finalization import tournament_finalize
 
 

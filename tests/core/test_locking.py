@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from core.locking import LockOrderViolation, observe_guard, observe_lock
+from core.logging import JsonFormatter
 from perf.lock_analysis import load_log
-from perf.lock_events import LockOrderViolation, observe_guard, observe_lock
-from perf.logging import JsonFormatter
 from tests import factories
 from tournaments.locks import season_lock, tournament_lock
 from tournaments.models import PlayerSkill, Season

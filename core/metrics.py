@@ -11,10 +11,10 @@ with ``prometheus_client``'s global one):
   ``statement`` is the SQL verb (SELECT, INSERT, ...);
 * ``arena_broadcast_latency_seconds``: fed by ``observe_broadcast`` (realtime);
 * ``arena_lock_hold_seconds{pipeline,entity_type}``: fed by ``observe_lock_hold``
-  (perf.lock_events).
+  (core.locking).
 
 The middleware sits on every hot path and inside the perf suite's measurements
-(the reference workload pays it too): two ``perf_counter`` calls per request and
+(the benchmarks pay it too): two ``perf_counter`` calls per request and
 per query, one histogram observation each, nothing else.
 """
 

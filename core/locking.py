@@ -1,4 +1,4 @@
-"""Lock observability and the global lock order.
+"""Row locking: the global lock order, lock observability, the end-of-transaction hook.
 
 THE LOCK ORDER (the one place it is written down). Every code path that takes
 row locks takes them in this order, and rows of one type in ascending primary key:
@@ -11,6 +11,9 @@ in opposite orders is how deadlocks happen (the audit plan's origin did exactly
 that). ``observe_lock`` checks the order at run time and raises
 ``LockOrderViolation`` when a transaction goes backwards, so a test exercising a
 path proves it follows the order.
+
+Only the apps' ``locks.py`` modules import this one: every lock site of the domain
+lives there, so the lock order can be read app by app in one file each.
 
 Events
     Every lock site wraps its acquiring statement in ``observe_lock(...)``; every
@@ -38,20 +41,19 @@ How the end of the transaction is observed
       transaction's state. Django runs it right after COMMIT, before callbacks
       registered later (broadcasts), so hold_ms ends at the commit itself.
     * Rollback, and the exit of a savepoint-owner under ``TestCase``: a wrapper
-      around ``Atomic.__exit__`` (installed once, when this module is imported;
-      it only looks at the connection when the exiting block is an owner with
+      around ``Atomic.__exit__`` (installed once by ``install_transaction_hook``; it
+      only looks at the connection when the exiting block is an owner with
       pending locks) flushes whatever the commit hook did not, after Django has
       rolled back. The outcome is "committed" only when Django took its commit
       path (no exception, ``needs_rollback`` unset) and that path did not raise.
     * The state is dropped at that exit, so the next transaction starts clean.
 
     Both hooks flush the same list and empty it, so each lock is emitted once.
-    ``with`` looks ``__exit__`` up when a block is entered, so this module must
-    be imported before the first transaction that locks. Every ``locks.py``
-    imports it at module level, and they are imported when the URLconf, a
-    command or a consumer loads, before any of their transactions;
-    ``PerfConfig.ready()`` importing it too makes that independent of import
-    order. The hook costs one attribute lookup per block exit otherwise.
+    ``with`` looks ``__exit__`` up when a block is entered, so the hook must be
+    installed before the first transaction that locks: ``CoreConfig.ready()``
+    installs it explicitly at start-up (the way saleor calls ``patch_db()``), so
+    no import order matters. The hook costs one attribute lookup per block exit
+    otherwise.
 
 Emission goes through the ``arena.locks`` logger (JSON formatter,
 ``settings.LOCK_LOG_FILE``; no handler, so nothing written, unless configured).
@@ -72,7 +74,7 @@ from typing import Any
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from perf.metrics import observe_lock_hold
+from core.metrics import observe_lock_hold
 
 logger = logging.getLogger("arena.locks")
 
@@ -292,6 +294,10 @@ def _atomic_exit(self: transaction.Atomic, exc_type: Any, exc_value: Any, traceb
 
 
 _django_atomic_exit = transaction.Atomic.__exit__
-if not getattr(_django_atomic_exit, "_arena_lock_hook", False):
-    _atomic_exit._arena_lock_hook = True  # type: ignore[attr-defined]
-    transaction.Atomic.__exit__ = _atomic_exit  # type: ignore[method-assign]
+
+
+def install_transaction_hook() -> None:
+    """Wrap ``Atomic.__exit__`` once; ``CoreConfig.ready()`` calls this at start-up."""
+    if not getattr(transaction.Atomic.__exit__, "_arena_lock_hook", False):
+        _atomic_exit._arena_lock_hook = True  # type: ignore[attr-defined]
+        transaction.Atomic.__exit__ = _atomic_exit  # type: ignore[method-assign]

@@ -1,10 +1,10 @@
-"""perf.metrics: /metrics in Prometheus format, labelled by route, never by raw path."""
+"""core.metrics: /metrics in Prometheus format, labelled by route, never by raw path."""
 
 from __future__ import annotations
 
 from django.urls import resolve
 
-from perf import metrics
+from core import metrics
 
 
 def sample(name: str, **labels: str) -> float:

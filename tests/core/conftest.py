@@ -1,6 +1,6 @@
 import pytest
 
-from tests.unit.locks.capture import collecting
+from tests.core.capture import collecting
 
 
 @pytest.fixture
