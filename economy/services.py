@@ -30,6 +30,7 @@ from django.utils import timezone
 from core.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from core.sql import rows_insert
 from economy import locks
+from economy.errors import ErrorCode
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 
 #: Larger amounts are refused: JSON clients (JavaScript) lose integer precision above 2^53.
@@ -55,7 +56,7 @@ def treasury_get() -> Wallet:
 
 def _check_amount(amount: object) -> int:
     if type(amount) is not int or not 0 < amount <= MAX_AMOUNT:
-        raise InvalidInput(f"amount must be an integer between 1 and {MAX_AMOUNT}.", code="invalid_amount")
+        raise InvalidInput(f"amount must be an integer between 1 and {MAX_AMOUNT}.", code=ErrorCode.INVALID_AMOUNT)
     return amount
 
 
@@ -65,7 +66,7 @@ def _check_amount(amount: object) -> int:
 def wallet_debit(*, user: User, amount: int, kind: str, reference: str) -> LedgerTransaction:
     """Move ``amount`` from the user's wallet to the treasury (an entry fee, say).
 
-    Raises Unprocessable(code="insufficient_funds") and writes nothing if the wallet
+    Raises Unprocessable(code=ErrorCode.INSUFFICIENT_FUNDS) and writes nothing if the wallet
     is short. Idempotent on ``reference``: a second call with the same reference
     returns the first transaction and writes nothing.
     """
@@ -127,10 +128,10 @@ def _credits_pay(*, credits: Sequence[Credit], kind: str, caller: str) -> dict[s
 
 def _check_credits(*, credits: Sequence[Credit], kind: str) -> None:
     if kind not in LedgerTransaction.Kind.values:
-        raise InvalidInput(f"unknown ledger kind {kind!r}.", code="invalid_kind")
+        raise InvalidInput(f"unknown ledger kind {kind!r}.", code=ErrorCode.INVALID_KIND)
     references = [reference for _, _, reference in credits]
     if not all(references) or len(set(references)) != len(references):
-        raise InvalidInput("each credit needs its own reference.", code="invalid_reference")
+        raise InvalidInput("each credit needs its own reference.", code=ErrorCode.INVALID_REFERENCE)
     for _, amount, _ in credits:
         _check_amount(amount)
 
@@ -197,15 +198,15 @@ def wallet_grant(*, user: User, amount: int) -> tuple[LedgerTransaction, int]:
         )
     except DataError:
         # 64-bit overflow of the receiver (or of the treasury's negative balance).
-        raise Unprocessable("That grant would overflow a balance.", code="balance_overflow") from None
+        raise Unprocessable("That grant would overflow a balance.", code=ErrorCode.BALANCE_OVERFLOW) from None
 
 
 def _system_movement(*, user: User, delta: int, kind: str, reference: str, caller: str) -> LedgerTransaction:
     if kind not in LedgerTransaction.Kind.values:
-        raise InvalidInput(f"unknown ledger kind {kind!r}.", code="invalid_kind")
+        raise InvalidInput(f"unknown ledger kind {kind!r}.", code=ErrorCode.INVALID_KIND)
     if not reference:
         # "" would be one shared key: the second fee of anyone would replay the first.
-        raise InvalidInput("a system movement needs a reference.", code="invalid_reference")
+        raise InvalidInput("a system movement needs a reference.", code=ErrorCode.INVALID_REFERENCE)
     try:
         ledger_transaction, _balance = _system_movement_once(
             user=user, delta=delta, kind=kind, reference=reference, caller=caller
@@ -243,7 +244,7 @@ def _user_wallet_add(*, user: User, delta: int, caller: str) -> tuple[int, int]:
         # Guarded in SQL: no read, no window between "check funds" and "debit".
         leg = locks.wallet_add(delta=delta, where=locks.BY_USER_IF_FUNDS, params=[user.pk, -delta], caller=caller)
         if leg is None:
-            raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+            raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
         return leg
     leg = locks.wallet_add(delta=delta, where=locks.BY_USER, params=[user.pk], caller=caller)
     if leg is None:  # a user made without the signup service (createsuperuser)
@@ -343,7 +344,7 @@ def wallet_transfer(
             if reason is None:
                 raise
             if attempt == attempts:
-                raise Conflict("Too much contention on these wallets; try again.", code="contention") from None
+                raise Conflict("Too much contention on these wallets; try again.", code=ErrorCode.CONTENTION) from None
             reasons.append(reason)
             _backoff(attempt)
             continue
@@ -380,7 +381,7 @@ def _transfer_once(
     if replay is not None:
         return replay
     if to_user_id == sender.pk:
-        raise Unprocessable("You cannot transfer to yourself.", code="self_transfer")
+        raise Unprocessable("You cannot transfer to yourself.", code=ErrorCode.SELF_TRANSFER)
     sender_leg, receiver_leg = move(sender_id=sender.pk, receiver_id=to_user_id, amount=amount)
     body = {"from_user_id": sender.pk, "to_user_id": to_user_id, "amount": amount, "balance": sender_leg[1]}
     # The key is claimed last: a concurrent twin blocks here on the unique index, and
@@ -428,7 +429,9 @@ def _transfer_replay(*, sender: User, key: str, fingerprint: str) -> TransferOut
         return None
     transaction_id, stored_fingerprint, status, stored_body = stored
     if stored_fingerprint != fingerprint:
-        raise Unprocessable("This Idempotency-Key was used with another request.", code="idempotency_key_reused")
+        raise Unprocessable(
+            "This Idempotency-Key was used with another request.", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
+        )
     body = _RESPONSE_BODY.from_db_value(stored_body, None, connection)  # type: ignore[arg-type]  # Django passes None too
     # The stored body leaves out the id, which is only known once the row exists.
     return TransferOutcome(status=status, body={"id": transaction_id, **body}, replayed=True)
@@ -456,7 +459,7 @@ def _move_conditional(*, sender_id: int, receiver_id: int, amount: int) -> tuple
         delta = -amount if row["user_id"] == sender_id else amount
         leg = locks.wallet_add(delta=delta, where=where, params=params, caller="wallet_transfer", wallet_id=row["id"])
         if leg is None:
-            raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+            raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
         legs[row["user_id"]] = leg
     return legs[sender_id], legs[receiver_id]
 
@@ -465,7 +468,7 @@ def _move_optimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[
     """Read balances and versions, then compare-and-swap each wallet on its version."""
     rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id)
     if rows[sender_id]["balance"] < amount:
-        raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
     legs: dict[int, _Leg] = {}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         delta = -amount if row["user_id"] == sender_id else amount
@@ -486,7 +489,7 @@ def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple
     """Lock both wallets (FOR NO KEY UPDATE, id order), check, then update."""
     rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id, lock=True)
     if rows[sender_id]["balance"] < amount:
-        raise Unprocessable("Insufficient funds.", code="insufficient_funds")
+        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
     legs: dict[int, _Leg] = {}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         delta = -amount if row["user_id"] == sender_id else amount
@@ -513,7 +516,7 @@ def _wallet_rows(
     if len(rows) == 2:
         return rows
     if receiver_id not in rows and not get_user_model().objects.filter(pk=receiver_id).exists():
-        raise NotFound("No user with that id.", code="receiver_not_found")
+        raise NotFound("No user with that id.", code=ErrorCode.RECEIVER_NOT_FOUND)
     # A user made without the signup service (createsuperuser) has no wallet yet.
     for user_id in set(user_ids) - set(rows):
         Wallet.objects.get_or_create(user_id=user_id)

@@ -24,10 +24,10 @@ from perf.lock_analysis import LockIncident, LockReleased, load_log
 from perf.scenarios.finalization import finished_tournament_build
 from tests import factories
 from tests.concurrency.threads import run_together
-from tournaments.finalization import tournament_finalize
 from tournaments.locks import season_lock
 from tournaments.models import Season, TournamentBadge, TournamentParticipation
 from tournaments.services import registration_create
+from tournaments.services.finalization import tournament_finalize
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

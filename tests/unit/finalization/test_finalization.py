@@ -11,7 +11,7 @@ from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 from economy.services import treasury_get
 from perf.scenarios.finalization import finished_tournament_build
-from tournaments.finalization import BracketMatch, placements_compute, tournament_finalize
+from tournaments.awards import BracketMatch, placements_compute
 from tournaments.models import (
     Match,
     PlayerSkill,
@@ -20,6 +20,7 @@ from tournaments.models import (
     TournamentBadge,
     TournamentParticipation,
 )
+from tournaments.services.finalization import tournament_finalize
 
 pytestmark = pytest.mark.django_db
 

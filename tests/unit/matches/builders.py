@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests import factories
-from tournaments.match_services import tournament_start
 from tournaments.models import Match
+from tournaments.services.matches import tournament_start
 
 
 def started_tournament(*, organizer, teams: int):

@@ -7,8 +7,8 @@ import pytest
 from core.errors import Conflict, Forbidden, NotFound
 from tests import factories
 from tests.unit.matches.builders import started_tournament
-from tournaments.match_services import seed_order, tournament_start
 from tournaments.models import Match, Tournament
+from tournaments.services.matches import seed_order, tournament_start
 
 pytestmark = pytest.mark.django_db
 

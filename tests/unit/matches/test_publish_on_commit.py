@@ -15,8 +15,8 @@ from rest_framework.authtoken.models import Token
 
 from tests.realtime.helpers import communicator, stream_path
 from tests.unit.matches.builders import match_at, started_tournament
-from tournaments.match_services import match_result_submit
 from tournaments.models import Match, ResultReport
+from tournaments.services.matches import match_result_submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,10 +28,12 @@ def _nothing_written():
 
 
 def test_free_slot_confirms_and_snapshots_roster(tournament, team, captain, member):
-    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    outcome = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    registration = outcome.registration
 
     assert registration.status == "confirmed"
-    assert registration.waitlist_position is None
+    assert outcome.waitlist_position is None
+    assert sorted(outcome.roster_user_ids) == sorted([captain.pk, member.pk])
     assert registration.registered_by_id == captain.pk
     assert sorted(RosterEntry.objects.values_list("user_id", flat=True)) == sorted([captain.pk, member.pk])
     assert set(RosterEntry.objects.values_list("registration_id", "tournament_id", "active")) == {
@@ -61,8 +63,8 @@ def test_full_tournament_waitlists_in_fifo_order(tournament, team, captain):
     other = factories.team(size=2)
     second = registration_create(user=other.captain, tournament_id=tournament.pk, team_id=other.pk)
 
-    assert (first.status, first.waitlist_position) == ("waitlisted", 1)
-    assert (second.status, second.waitlist_position) == ("waitlisted", 2)
+    assert (first.registration.status, first.waitlist_position) == ("waitlisted", 1)
+    assert (second.registration.status, second.waitlist_position) == ("waitlisted", 2)
     assert Registration.objects.filter(tournament=tournament, status="confirmed").count() == 2
 
 
@@ -107,11 +109,12 @@ def test_registration_inside_its_window_is_accepted(organizer, team, captain):
         registration_opens_at=now - timedelta(hours=1),
         registration_closes_at=now + timedelta(hours=1),
     )
-    assert registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).status == "confirmed"
+    outcome = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    assert outcome.registration.status == "confirmed"
 
 
 def test_team_registers_once(tournament, team, captain):
-    first = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    first = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     error = _refused("team_already_registered", user=captain, tournament_id=tournament.pk, team_id=team.pk)
     assert status_for(error) == 409
     assert list(Registration.objects.values_list("pk", flat=True)) == [first.pk]
@@ -139,7 +142,7 @@ def test_entry_fee_is_debited_from_the_captain(organizer, team, captain):
     tournament = factories.tournament(organizer=organizer, team_size=2, entry_fee=250)
     wallet_grant(user=captain, amount=300)
 
-    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
 
     assert Wallet.objects.get(user=captain).balance == 50
     fee = LedgerTransaction.objects.get(reference=f"entry_fee:registration:{registration.pk}")
@@ -165,7 +168,7 @@ def test_register_publishes_after_commit(tournament, team, captain, django_captu
     published = []
     monkeypatch.setattr("realtime.events.publish", lambda **kwargs: published.append(kwargs))
     with django_capture_on_commit_callbacks(execute=True):
-        registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+        registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     created = [event for event in published if event["type"] == "registration.created"]
     assert created == [
         {
@@ -185,15 +188,19 @@ def test_register_publishes_after_commit(tournament, team, captain, django_captu
 
 
 def test_withdraw_frees_the_slot_and_promotes_the_head_of_the_waitlist(tournament, team, captain, member):
-    confirmed = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    confirmed = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     factories.confirmed_registration(tournament=tournament, team=factories.team(size=2))
     head, tail = factories.team(size=2), factories.team(size=2)
-    head_registration = registration_create(user=head.captain, tournament_id=tournament.pk, team_id=head.pk)
-    tail_registration = registration_create(user=tail.captain, tournament_id=tournament.pk, team_id=tail.pk)
+    head_registration = registration_create(
+        user=head.captain, tournament_id=tournament.pk, team_id=head.pk
+    ).registration
+    tail_registration = registration_create(
+        user=tail.captain, tournament_id=tournament.pk, team_id=tail.pk
+    ).registration
 
     withdrawn = registration_withdraw(user=captain, registration_id=confirmed.pk)
 
-    assert (withdrawn.status, withdrawn.promoted_registration_id) == ("withdrawn", head_registration.pk)
+    assert (withdrawn.registration.status, withdrawn.promoted_registration_id) == ("withdrawn", head_registration.pk)
     statuses = dict(Registration.objects.values_list("pk", "status"))
     assert statuses[confirmed.pk] == "withdrawn"
     assert statuses[head_registration.pk] == "confirmed"
@@ -203,16 +210,16 @@ def test_withdraw_frees_the_slot_and_promotes_the_head_of_the_waitlist(tournamen
 
 
 def test_withdrawn_team_may_register_again(tournament, team, captain):
-    first = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    first = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     registration_withdraw(user=captain, registration_id=first.pk)
-    again = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    again = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     assert again.status == "confirmed"
 
 
 def test_withdrawing_a_waitlisted_registration_promotes_nobody(tournament, team, captain):
     for _ in range(2):
         factories.confirmed_registration(tournament=tournament, team=factories.team(size=2))
-    waitlisted = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    waitlisted = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     assert registration_withdraw(user=captain, registration_id=waitlisted.pk).promoted_registration_id is None
     assert Registration.objects.filter(status="confirmed").count() == 2
 
@@ -220,7 +227,7 @@ def test_withdrawing_a_waitlisted_registration_promotes_nobody(tournament, team,
 def test_withdraw_refunds_the_entry_fee(organizer, team, captain):
     tournament = factories.tournament(organizer=organizer, team_size=2, entry_fee=250)
     wallet_grant(user=captain, amount=250)
-    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
 
     registration_withdraw(user=captain, registration_id=registration.pk)
 
@@ -232,7 +239,7 @@ def test_withdraw_refunds_the_entry_fee(organizer, team, captain):
 def test_withdraw_twice_is_refused_and_refunds_once(organizer, team, captain):
     tournament = factories.tournament(organizer=organizer, team_size=2, entry_fee=250)
     wallet_grant(user=captain, amount=250)
-    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     registration_withdraw(user=captain, registration_id=registration.pk)
 
     with pytest.raises(DomainError) as caught:
@@ -244,7 +251,7 @@ def test_withdraw_twice_is_refused_and_refunds_once(organizer, team, captain):
 
 
 def test_only_the_captain_may_withdraw(tournament, team, captain, member):
-    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     with pytest.raises(DomainError) as caught:
         registration_withdraw(user=member, registration_id=registration.pk)
     assert (caught.value.code, status_for(caught.value)) == ("not_team_captain", 403)
@@ -252,7 +259,7 @@ def test_only_the_captain_may_withdraw(tournament, team, captain, member):
 
 
 def test_withdraw_after_the_tournament_started_is_refused(tournament, team, captain):
-    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     type(tournament).objects.filter(pk=tournament.pk).update(status="live")
     with pytest.raises(DomainError) as caught:
         registration_withdraw(user=captain, registration_id=registration.pk)

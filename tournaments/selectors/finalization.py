@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Avg, F, Q
 
+from tournaments.awards import BracketMatch
 from tournaments.models import Match, RegistrationStatus, RosterEntry, Tournament, TournamentParticipation
-
-
-@dataclass(frozen=True, slots=True)
-class BracketMatch:
-    round: int
-    team_a_id: int | None
-    team_b_id: int | None
-    winner_id: int | None
-    status: str
 
 
 def finalization_tournament_get(*, tournament_id: int) -> Mapping[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.errors import NotFound
+from tournaments.errors import ErrorCode
 from tournaments.models import Match, Tournament
 
 
@@ -18,7 +19,7 @@ def match_list(*, tournament_id: int) -> list[Match]:
         .order_by("round", "position")
     )
     if not matches and not Tournament.objects.filter(pk=tournament_id).exists():
-        raise NotFound("No such tournament.", code="tournament_not_found")
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
     return matches
 
 
@@ -26,5 +27,5 @@ def match_get(*, match_id: int) -> Match:
     """One match with its teams (one query) and its reports (one more)."""
     match = Match.objects.select_related("team_a", "team_b").prefetch_related("reports").filter(pk=match_id).first()
     if match is None:
-        raise NotFound("No such match.", code="match_not_found")
+        raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND)
     return match

@@ -1,7 +1,8 @@
 """Tournament finalization: placements, rewards, skill write-back, badges.
 
 ``tournament_finalize`` is the one entry point (API, ``manage.py finalize_tournament``).
-It takes its locks in the global order of ``core.locking``:
+The maths (placements, Elo, rewards) is ``tournaments.awards``, free of Django; this
+module reads, locks and writes. It takes its locks in the global order of ``core.locking``:
 
     season → tournament → player skill → participation → badge → wallet
 
@@ -21,15 +22,13 @@ Why each lock:
   treasury, so the treasury is always taken after all user wallets, as entry fees
   also do; no cycle is possible.
 
-Second call: ``Conflict(code="already_finalized")`` (409) and nothing written; the
+Second call: ``Conflict(code=ErrorCode.ALREADY_FINALIZED)`` (409) and nothing written; the
 coin credits are also idempotent on their ledger reference ``reward:<t>:<u>``.
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,18 +36,20 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from core.errors import Conflict, NotFound
 from core.sql import flatten, rows_insert, values_placeholders
 from economy.models import LedgerTransaction
 from economy.services import wallet_credit_many
 from realtime.events import TOURNAMENT_FINALIZED, publish_on_commit
-from tournaments.finalization_selectors import (
+from tournaments.awards import (
+    BADGE_MILESTONES,
+    DEFAULT_RATING,
+    Award,
     BracketMatch,
-    finalization_bracket,
-    finalization_roster,
-    finalization_tournament_get,
-    opponent_rating_averages,
+    awards_compute,
+    reward_policy_resolve,
 )
+from tournaments.errors import ErrorCode
 from tournaments.locks import (
     badges_insert,
     participation_guard,
@@ -58,36 +59,18 @@ from tournaments.locks import (
     tournament_lock,
 )
 from tournaments.models import MatchStatus, PlayerSkill, Tournament, TournamentBadge, TournamentParticipation
+from tournaments.policies import tournament_run_check
+from tournaments.selectors.finalization import (
+    finalization_bracket,
+    finalization_roster,
+    finalization_tournament_get,
+    opponent_rating_averages,
+)
 
 PIPELINE = "reward"
 SKILL_PIPELINE = "skill"
 CALLER = "tournament_finalize"
 FINALIZABLE_STATUSES = (Tournament.Status.LIVE, Tournament.Status.COMPLETED)
-
-#: XP and coins per placement; a tournament's ``reward_policy`` overrides any key.
-DEFAULT_REWARD_POLICY: dict[str, dict[str, int]] = {
-    "1": {"xp": 500, "coins": 1000},
-    "2": {"xp": 300, "coins": 500},
-    "3": {"xp": 200, "coins": 250},
-    "default": {"xp": 100, "coins": 0},
-}
-DEFAULT_RATING = 1500
-ELO_K = 32
-# The opponent factor scales K by the strength of the fields a player has met:
-# a rating earned against strong opponents moves more, one earned in weak fields less.
-OPPONENT_FACTOR_BOUNDS = (0.5, 1.5)
-BADGE_MILESTONES = {1: "first_tournament", 5: "five_tournaments", 10: "ten_tournaments"}
-
-
-@dataclass(frozen=True, slots=True)
-class Award:
-    user_id: int
-    team_id: int
-    placement: int
-    xp: int
-    coins: int
-    rating_before: int
-    rating_after: int
 
 
 @dataclass(frozen=True)
@@ -100,97 +83,6 @@ class FinalizationResult:
     coins_awarded: int
 
 
-# --- Pure computations ---------------------------------------------------------------------
-
-
-def placements_compute(*, bracket: list[BracketMatch], team_ids: Iterable[int]) -> dict[int, int]:
-    """Single-elimination placements: champion 1, finalist 2, semi-final losers 3, then 5, 9...
-
-    A team that lost in round r of R rounds places 2^(R-r) + 1; a confirmed team that
-    never played ranks with the first-round losers. Precondition: every match confirmed.
-    """
-    final_round = max(match.round for match in bracket)
-    finals = [match for match in bracket if match.round == final_round]
-    if len(finals) != 1:
-        raise Conflict("The bracket has no single final.", code="bracket_incomplete")
-    placements = dict.fromkeys(team_ids, 2 ** (final_round - 1) + 1)
-    for match in bracket:
-        loser = match.team_b_id if match.winner_id == match.team_a_id else match.team_a_id
-        if loser is not None:
-            placements[loser] = min(placements.get(loser, math.inf), 2 ** (final_round - match.round) + 1)
-    placements[finals[0].winner_id] = 1
-    return placements
-
-
-def reward_policy_resolve(policy: Any) -> dict[str, dict[str, int]]:
-    """Defaults overridden by the tournament's policy; refuses anything but non-negative ints."""
-    if not isinstance(policy, dict):
-        raise Unprocessable("reward_policy must be an object.", code="invalid_reward_policy")
-    resolved = {key: dict(value) for key, value in DEFAULT_REWARD_POLICY.items()}
-    for key, value in policy.items():
-        if not isinstance(value, dict) or set(value) - {"xp", "coins"}:
-            raise Unprocessable(f"reward_policy[{key!r}] must be {{xp, coins}}.", code="invalid_reward_policy")
-        for name, amount in value.items():
-            if type(amount) is not int or amount < 0:
-                raise Unprocessable(f"reward_policy[{key!r}].{name} must be >= 0.", code="invalid_reward_policy")
-        resolved[str(key)] = resolved.get(str(key), dict(resolved["default"])) | value
-    return resolved
-
-
-def _reward_for(policy: Mapping[str, Mapping[str, int]], placement: int) -> tuple[int, int]:
-    row = policy.get(str(placement), policy["default"])
-    return row.get("xp", policy["default"]["xp"]), row.get("coins", policy["default"]["coins"])
-
-
-def opponent_factor(average_opponent_rating: float | None) -> float:
-    if average_opponent_rating is None:
-        return 1.0
-    low, high = OPPONENT_FACTOR_BOUNDS
-    return min(high, max(low, average_opponent_rating / DEFAULT_RATING))
-
-
-def elo_scores(*, bracket: list[BracketMatch], team_ratings: Mapping[int, float]) -> dict[int, float]:
-    """Sum over each team's matches of (actual - expected) score, the Elo way."""
-    scores: dict[int, float] = defaultdict(float)
-    for match in bracket:
-        if match.team_a_id is None or match.team_b_id is None:
-            continue  # a bye is not a game
-        a = team_ratings.get(match.team_a_id, DEFAULT_RATING)
-        b = team_ratings.get(match.team_b_id, DEFAULT_RATING)
-        expected_a = 1 / (1 + 10 ** ((b - a) / 400))
-        actual_a = 1.0 if match.winner_id == match.team_a_id else 0.0
-        scores[match.team_a_id] += actual_a - expected_a
-        scores[match.team_b_id] += expected_a - actual_a
-    return scores
-
-
-def _team_ratings(*, roster: list[tuple[int, int]], ratings: Mapping[int, int]) -> dict[int, float]:
-    members: dict[int, list[int]] = defaultdict(list)
-    for user_id, team_id in roster:
-        members[team_id].append(ratings[user_id])
-    return {team_id: sum(values) / len(values) for team_id, values in members.items()}
-
-
-def awards_compute(
-    *,
-    bracket: list[BracketMatch],
-    roster: list[tuple[int, int]],
-    ratings: Mapping[int, int],
-    opponent_averages: Mapping[int, float],
-    policy: Mapping[str, Mapping[str, int]],
-) -> list[Award]:
-    placements = placements_compute(bracket=bracket, team_ids={team_id for _, team_id in roster})
-    scores = elo_scores(bracket=bracket, team_ratings=_team_ratings(roster=roster, ratings=ratings))
-    awards = []
-    for user_id, team_id in roster:
-        factor = opponent_factor(opponent_averages.get(user_id))
-        delta = round(ELO_K * factor * scores.get(team_id, 0.0))
-        xp, coins = _reward_for(policy, placements[team_id])
-        before = ratings[user_id]
-        awards.append(Award(user_id, team_id, placements[team_id], xp, coins, before, before + delta))
-    return awards
-
-
 # --- The service ---------------------------------------------------------------------------
 
 
@@ -198,10 +90,10 @@ def awards_compute(
 def tournament_finalize(*, tournament_id: int, actor: User | None = None) -> FinalizationResult:
     """Finalize a finished tournament once: placements, XP, coins, ratings, badges.
 
-    ``actor`` None means the system (the management command); otherwise it must be
-    the tournament's organizer. Raises NotFound, Forbidden, Conflict (already
-    finalized, not finished, a match not confirmed) or Unprocessable (bad reward
-    policy); on any error nothing is written.
+    ``actor`` None means the system (the management command); otherwise the
+    organizer policy decides (its organizer, or staff: ``tournaments.policies``).
+    Raises NotFound, Forbidden, Conflict (already finalized, not finished, a match
+    not confirmed) or Unprocessable (bad reward policy); on any error nothing is written.
     """
     tournament_found = _tournament_for(tournament_id=tournament_id, actor=actor)
     # Read before any lock (audit plan §4.1): past tournaments are final, and this is
@@ -234,9 +126,9 @@ def _tournament_for(*, tournament_id: int, actor: User | None) -> Mapping[str, A
     # Read first, unlocked: the season must be locked before the tournament (lock order).
     found = finalization_tournament_get(tournament_id=tournament_id)
     if found is None:
-        raise NotFound("No such tournament.", code="tournament_not_found")
-    if actor is not None and found["organizer_id"] != actor.pk:
-        raise Forbidden("Only the tournament's organizer may finalize it.", code="not_organizer")
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
+    if actor is not None:
+        tournament_run_check(actor=actor, organizer_id=found["organizer_id"])
     return found
 
 
@@ -245,20 +137,20 @@ def _locked_tournament(*, tournament_id: int, found: Mapping[str, Any]) -> Tourn
         season_lock(season_id=found["season_id"], pipeline=PIPELINE, caller=CALLER)
     tournament = tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=CALLER)
     if tournament.season_id != found["season_id"]:
-        raise Conflict("The tournament changed season; try again.", code="concurrent_update")
+        raise Conflict("The tournament changed season; try again.", code=ErrorCode.CONCURRENT_UPDATE)
     if tournament.status == Tournament.Status.REWARDS_DISTRIBUTED:
-        raise Conflict("The tournament is already finalized.", code="already_finalized")
+        raise Conflict("The tournament is already finalized.", code=ErrorCode.ALREADY_FINALIZED)
     if tournament.status not in FINALIZABLE_STATUSES:
-        raise Conflict(f"A {tournament.status} tournament cannot be finalized.", code="tournament_not_finished")
+        raise Conflict(f"A {tournament.status} tournament cannot be finalized.", code=ErrorCode.TOURNAMENT_NOT_FINISHED)
     return tournament
 
 
 def _check_bracket(bracket: list[BracketMatch]) -> None:
     if not bracket:
-        raise Conflict("The tournament has no matches.", code="bracket_incomplete")
+        raise Conflict("The tournament has no matches.", code=ErrorCode.BRACKET_INCOMPLETE)
     open_matches = sum(match.status != MatchStatus.CONFIRMED for match in bracket)
     if open_matches:
-        raise Conflict(f"{open_matches} match(es) not confirmed.", code="matches_not_confirmed")
+        raise Conflict(f"{open_matches} match(es) not confirmed.", code=ErrorCode.MATCHES_NOT_CONFIRMED)
 
 
 def _skills_lock(*, user_ids: list[int]) -> dict[int, PlayerSkill]:
@@ -396,7 +288,7 @@ def _status_compare_and_swap(*, tournament: Tournament) -> None:
         status=Tournament.Status.REWARDS_DISTRIBUTED
     )
     if swapped != 1:  # cannot happen under the tournament lock; refuse rather than guess
-        raise Conflict("The tournament changed while finalizing.", code="concurrent_update")
+        raise Conflict("The tournament changed while finalizing.", code=ErrorCode.CONCURRENT_UPDATE)
 
 
 def _result_publish(*, tournament_id: int, awards: list[Award], awarded: list[Award]) -> FinalizationResult:

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from config.auth import authenticated_user
 from config.serializers import RejectUnknownFieldsMixin
-from tournaments.match_selectors import match_get, match_list
-from tournaments.match_services import Outcome, match_resolve, match_result_submit, tournament_start
+from tournaments.selectors.matches import match_get, match_list
+from tournaments.services.matches import Outcome, match_resolve, match_result_submit, tournament_start
 
 # Far above any game's score, far below the column's 32-bit limit: a bigger number is a
 # client bug, refused with a 400 rather than an overflow.

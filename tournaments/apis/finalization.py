@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from config.auth import authenticated_user
 from config.serializers import RejectUnknownFieldsMixin
-from tournaments.finalization import tournament_finalize
+from tournaments.services.finalization import tournament_finalize
 
 
 class TournamentFinalizeApi(APIView):

@@ -1,4 +1,4 @@
-"""Reads of the tournaments app: tournaments and registrations (matches live in match_selectors)."""
+"""Reads of registrations: capacity counts, the waitlist's head, the organizer listing."""
 
 from __future__ import annotations
 
@@ -6,20 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, QuerySet
 
-from core.errors import NotFound
-from tournaments.models import Registration, RegistrationStatus, Tournament
-
-
-def tournament_get(*, tournament_id: int) -> Tournament:
-    # get(), not filter().first(): no ORDER BY to compile for a lookup by pk.
-    try:
-        return Tournament.objects.get(pk=tournament_id)
-    except Tournament.DoesNotExist:
-        raise NotFound("No such tournament.", code="tournament_not_found") from None
-
-
-def tournament_list() -> QuerySet[Tournament]:
-    return Tournament.objects.order_by("-pk")
+from tournaments.models import Registration, RegistrationStatus
 
 
 def registration_counts(*, tournament_id: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Writes of the tournaments app: the tournament status machine and registrations.
+"""Writes of registrations: register, withdraw, and reject the waitlist when the bracket is built.
 
 Every registration path (API, admin, seed_demo) goes through ``registration_create``
 and ``registration_withdraw``. Both serialise on the tournament row
@@ -9,122 +9,56 @@ tournament, then the captain's wallet (entry fee / refund), as core.locking says
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from economy import services as economy_services
 from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, REGISTRATIONS_REJECTED, publish_on_commit
 from teams.selectors import team_roster
-from tournaments.locks import tournament_lock, tournament_status_swap
-from tournaments.models import Registration, RegistrationStatus, RosterEntry, Season, Tournament, TournamentStatus
-from tournaments.selectors import registration_counts, registration_first_waitlisted_id
+from tournaments.errors import ErrorCode
+from tournaments.locks import tournament_lock
+from tournaments.models import Registration, RegistrationStatus, RosterEntry, Tournament, TournamentStatus
+from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted_id
 
 PIPELINE = "registration"
 ONE_ACTIVE_PER_TEAM = "registration_one_active_per_team"
 
 
-# --- Tournament status machine --------------------------------------------------------------
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What ``registration_create`` answers: the registration, its place in the queue, its roster."""
+
+    registration: Registration
+    waitlist_position: int | None  # None when confirmed; 1 is the head of the waitlist
+    roster_user_ids: list[int]
 
 
-def _require_organizer(actor: User) -> None:
-    if not getattr(actor, "is_staff", False):
-        raise Forbidden("Only organizers may do this.", code="organizer_only")
+@dataclass(frozen=True)
+class WithdrawalOutcome:
+    """What ``registration_withdraw`` answers: the withdrawn registration, and who took its slot."""
 
-
-@transaction.atomic
-def tournament_create(
-    *,
-    organizer: User,
-    name: str,
-    game: str,
-    max_teams: int,
-    team_size: int,
-    season_id: int | None = None,
-    registration_opens_at: datetime | None = None,
-    registration_closes_at: datetime | None = None,
-    entry_fee: int = 0,
-) -> Tournament:
-    """A new tournament, in ``draft`` until its organizer opens registration."""
-    _require_organizer(organizer)
-    if registration_opens_at and registration_closes_at and registration_closes_at <= registration_opens_at:
-        raise InvalidInput("registration_closes_at must be after registration_opens_at.", code="invalid_window")
-    # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
-    if season_id is not None and not Season.objects.filter(pk=season_id).exists():
-        raise NotFound("No such season.", code="season_not_found")
-    return Tournament.objects.create(
-        organizer=organizer,
-        name=name,
-        game=game,
-        max_teams=max_teams,
-        team_size=team_size,
-        season_id=season_id,
-        registration_opens_at=registration_opens_at,
-        registration_closes_at=registration_closes_at,
-        entry_fee=entry_fee,
-    )
-
-
-def _tournament_transition(
-    *, actor: User, tournament_id: int, source: TournamentStatus, target: TournamentStatus
-) -> Tournament:
-    """Compare-and-swap the status: exactly one of two racing transitions wins."""
-    _require_organizer(actor)
-    moved = tournament_status_swap(
-        tournament_id=tournament_id,
-        sources=[source],
-        target=target,
-        pipeline=PIPELINE,
-        caller=f"tournament_{target.value}",
-    )
-    if not moved:
-        if not Tournament.objects.filter(pk=tournament_id).exists():
-            raise NotFound("No such tournament.", code="tournament_not_found")
-        raise Conflict(f"The tournament is not in status {source.value}.", code="invalid_status_transition")
-    return Tournament.objects.get(pk=tournament_id)
-
-
-@transaction.atomic
-def tournament_open(*, actor: User, tournament_id: int) -> Tournament:
-    return _tournament_transition(
-        actor=actor,
-        tournament_id=tournament_id,
-        source=TournamentStatus.DRAFT,
-        target=TournamentStatus.REGISTRATION_OPEN,
-    )
-
-
-@transaction.atomic
-def tournament_close(*, actor: User, tournament_id: int) -> Tournament:
-    """Close registration. The UPDATE waits for in-flight registrations holding the row lock."""
-    return _tournament_transition(
-        actor=actor,
-        tournament_id=tournament_id,
-        source=TournamentStatus.REGISTRATION_OPEN,
-        target=TournamentStatus.REGISTRATION_CLOSED,
-    )
-
-
-# --- Registration ---------------------------------------------------------------------------
+    registration: Registration
+    promoted_registration_id: int | None  # the waitlist's head moved into the freed slot, if any
 
 
 def _locked_tournament(*, tournament_id: int, caller: str) -> Tournament:
     try:
         return tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=caller)
     except Tournament.DoesNotExist:
-        raise NotFound("No such tournament.", code="tournament_not_found") from None
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND) from None
 
 
 def _check_registration_open(tournament: Tournament) -> None:
     if tournament.status != TournamentStatus.REGISTRATION_OPEN:
-        raise Conflict("Registration is not open for this tournament.", code="registration_closed")
+        raise Conflict("Registration is not open for this tournament.", code=ErrorCode.REGISTRATION_CLOSED)
     now = timezone.now()
     opens, closes = tournament.registration_opens_at, tournament.registration_closes_at
     if (opens and now < opens) or (closes and now >= closes):
-        raise Conflict("Registration is outside its window.", code="registration_closed")
+        raise Conflict("Registration is outside its window.", code=ErrorCode.REGISTRATION_CLOSED)
 
 
 def _insert_registration(
@@ -146,9 +80,9 @@ def _insert_registration(
         )
     except IntegrityError as error:
         if _violates_one_active_per_team(error):
-            raise Conflict("This team is already registered.", code="team_already_registered") from None
+            raise Conflict("This team is already registered.", code=ErrorCode.TEAM_ALREADY_REGISTERED) from None
         raise Conflict(
-            "A player of this team is already registered with another team.", code="player_already_registered"
+            "A player of this team is already registered with another team.", code=ErrorCode.PLAYER_ALREADY_REGISTERED
         ) from None
     return registration
 
@@ -166,7 +100,8 @@ def _violates_one_active_per_team(error: IntegrityError) -> bool:
     return f"{Registration._meta.db_table}." in str(error)
 
 
-def _publish_created(registration: Registration) -> None:
+def _publish_created(outcome: RegistrationOutcome) -> None:
+    registration = outcome.registration
     publish_on_commit(
         tournament_id=registration.tournament_id,
         type=REGISTRATION_CREATED,
@@ -174,27 +109,23 @@ def _publish_created(registration: Registration) -> None:
             "registration_id": registration.pk,
             "team_id": registration.team_id,
             "status": registration.status,
-            "waitlist_position": registration.waitlist_position,
+            "waitlist_position": outcome.waitlist_position,
         },
     )
 
 
 @transaction.atomic
-def registration_create(*, user: User, tournament_id: int, team_id: int) -> Registration:
-    """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO).
-
-    The returned registration carries ``waitlist_position`` (None when confirmed) and
-    ``roster_user_ids``.
-    """
+def registration_create(*, user: User, tournament_id: int, team_id: int) -> RegistrationOutcome:
+    """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO)."""
     roster = team_roster(team_id=team_id)
     if roster.captain_id != user.pk:
-        raise Forbidden("Only the team's captain may register it.", code="not_team_captain")
+        raise Forbidden("Only the team's captain may register it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
     tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_create")
     _check_registration_open(tournament)
     if len(roster.member_ids) < tournament.team_size:
         raise Unprocessable(
             f"The team has {len(roster.member_ids)} members; this tournament needs {tournament.team_size}.",
-            code="team_too_small",
+            code=ErrorCode.TEAM_TOO_SMALL,
         )
     confirmed, waitlisted = registration_counts(tournament_id=tournament.pk)
     full = confirmed >= tournament.max_teams
@@ -209,10 +140,13 @@ def registration_create(*, user: User, tournament_id: int, team_id: int) -> Regi
             kind="entry_fee",
             reference=f"entry_fee:registration:{registration.pk}",
         )
-    registration.waitlist_position = waitlisted + 1 if full else None
-    registration.roster_user_ids = list(roster.member_ids)
-    _publish_created(registration)
-    return registration
+    outcome = RegistrationOutcome(
+        registration=registration,
+        waitlist_position=waitlisted + 1 if full else None,
+        roster_user_ids=list(roster.member_ids),
+    )
+    _publish_created(outcome)
+    return outcome
 
 
 def _promote_first_waitlisted(*, tournament_id: int) -> int | None:
@@ -230,9 +164,9 @@ def _withdrawal_owner(*, user: User, registration_id: int) -> int:
     """The registration's tournament id, once the caller is known to captain its team."""
     owner = Registration.objects.filter(pk=registration_id).values("tournament_id", "team__captain_id").first()
     if owner is None:
-        raise NotFound("No such registration.", code="registration_not_found")
+        raise NotFound("No such registration.", code=ErrorCode.REGISTRATION_NOT_FOUND)
     if owner["team__captain_id"] != user.pk:
-        raise Forbidden("Only the team's captain may withdraw it.", code="not_team_captain")
+        raise Forbidden("Only the team's captain may withdraw it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
     return owner["tournament_id"]
 
 
@@ -248,21 +182,18 @@ def _withdraw_locked(*, registration_id: int) -> Registration:
     if registration.status not in Registration.ACTIVE_STATUSES or not swapped.update(
         status=RegistrationStatus.WITHDRAWN, updated_at=timezone.now()
     ):
-        raise Conflict("This registration is not active.", code="registration_not_active")
+        raise Conflict("This registration is not active.", code=ErrorCode.REGISTRATION_NOT_ACTIVE)
     RosterEntry.objects.filter(registration_id=registration.pk, active=True).update(active=False)
     return registration
 
 
 @transaction.atomic
-def registration_withdraw(*, user: User, registration_id: int) -> Registration:
-    """Withdraw a registration (captain): free the slot, promote the waitlist's head, refund.
-
-    The returned registration carries ``promoted_registration_id``.
-    """
+def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutcome:
+    """Withdraw a registration (captain): free the slot, promote the waitlist's head, refund."""
     tournament_id = _withdrawal_owner(user=user, registration_id=registration_id)
     tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_withdraw")
     if tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED):
-        raise Conflict("The tournament has started; withdrawing is closed.", code="withdrawal_closed")
+        raise Conflict("The tournament has started; withdrawing is closed.", code=ErrorCode.WITHDRAWAL_CLOSED)
     registration = _withdraw_locked(registration_id=registration_id)
     promoted = None
     if registration.status == RegistrationStatus.CONFIRMED:
@@ -276,7 +207,6 @@ def registration_withdraw(*, user: User, registration_id: int) -> Registration:
             reference=f"refund:registration:{registration.pk}",
         )
     registration.status = RegistrationStatus.WITHDRAWN
-    registration.promoted_registration_id = promoted
     publish_on_commit(
         tournament_id=tournament.pk,
         type=REGISTRATION_WITHDRAWN,
@@ -286,7 +216,7 @@ def registration_withdraw(*, user: User, registration_id: int) -> Registration:
             "promoted_registration_id": promoted,
         },
     )
-    return registration
+    return WithdrawalOutcome(registration=registration, promoted_registration_id=promoted)
 
 
 def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> list[int]:

@@ -18,9 +18,11 @@ from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_RESOLVED, publish_on_commit
+from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import Match, Registration, ResultReport, Tournament
-from tournaments.services import registrations_reject_waitlisted
+from tournaments.policies import tournament_run_check
+from tournaments.services.registrations import registrations_reject_waitlisted
 
 PIPELINE = "results"
 STARTABLE = (Tournament.Status.REGISTRATION_OPEN, Tournament.Status.REGISTRATION_CLOSED)
@@ -52,12 +54,6 @@ class ResultSubmission:
 
 
 # --- Start: the bracket ----------------------------------------------------------------
-
-
-def _ensure_organizer(*, tournament: Tournament, actor: User) -> None:
-    # Staff are the platform's moderators: they may act on any tournament.
-    if tournament.organizer_id != actor.pk and not actor.is_staff:
-        raise Forbidden("Only the tournament's organizer may do this.", code="not_organizer")
 
 
 def seed_order(size: int) -> list[int]:
@@ -115,8 +111,8 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     """
     tournament = Tournament.objects.filter(pk=tournament_id).only("pk", "organizer_id", "status", "entry_fee").first()
     if tournament is None:
-        raise NotFound("No such tournament.", code="tournament_not_found")
-    _ensure_organizer(tournament=tournament, actor=actor)
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
+    tournament_run_check(actor=actor, organizer_id=tournament.organizer_id)
     # Compare-and-swap: of two concurrent starts exactly one moves the row. Its row lock
     # (held to commit) also makes registrations, which lock the tournament, wait and
     # then see it live, so the list read below is final.
@@ -128,14 +124,14 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         caller="tournament_start",
     )
     if not moved:
-        raise Conflict(f"A {tournament.status} tournament cannot be started.", code="tournament_not_startable")
+        raise Conflict(f"A {tournament.status} tournament cannot be started.", code=ErrorCode.TOURNAMENT_NOT_STARTABLE)
     team_ids = list(
         Registration.objects.filter(tournament_id=tournament_id, status=Registration.Status.CONFIRMED)
         .order_by("created_at", "pk")
         .values_list("team_id", flat=True)
     )
     if len(team_ids) < 2:
-        raise Conflict("A bracket needs at least two confirmed teams.", code="not_enough_teams")
+        raise Conflict("A bracket needs at least two confirmed teams.", code=ErrorCode.NOT_ENOUGH_TEAMS)
     _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
     tournament.status = Tournament.Status.LIVE
@@ -163,7 +159,7 @@ def _match_read(*, match_id: int) -> Match:
     try:
         return Match.objects.select_related("tournament", "team_a", "team_b").only(*MATCH_READ_FIELDS).get(pk=match_id)
     except Match.DoesNotExist:
-        raise NotFound("No such match.", code="match_not_found") from None
+        raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND) from None
 
 
 def _reporting_side(*, match: Match, actor: User) -> Match.Slot:
@@ -171,22 +167,22 @@ def _reporting_side(*, match: Match, actor: User) -> Match.Slot:
         return Match.Slot.A
     if match.team_b is not None and match.team_b.captain_id == actor.pk:
         return Match.Slot.B
-    raise Forbidden("Only a captain of one of the two teams may report.", code="not_match_captain")
+    raise Forbidden("Only a captain of one of the two teams may report.", code=ErrorCode.NOT_MATCH_CAPTAIN)
 
 
 def _ensure_ready(*, match: Match) -> None:
     if match.team_a_id is None or match.team_b_id is None:
-        raise Conflict("Both teams of this match are not known yet.", code="match_not_ready")
+        raise Conflict("Both teams of this match are not known yet.", code=ErrorCode.MATCH_NOT_READY)
 
 
 def _ensure_live(*, tournament: Tournament) -> None:
     if tournament.status != Tournament.Status.LIVE:
-        raise Conflict(f"The tournament is {tournament.status}, not live.", code="tournament_not_live")
+        raise Conflict(f"The tournament is {tournament.status}, not live.", code=ErrorCode.TOURNAMENT_NOT_LIVE)
 
 
 def _ensure_decisive(*, score_a: int, score_b: int) -> None:
     if score_a == score_b:
-        raise Unprocessable("A match cannot end in a draw.", code="draw_not_allowed")
+        raise Unprocessable("A match cannot end in a draw.", code=ErrorCode.DRAW_NOT_ALLOWED)
 
 
 def _match_lock(*, match: Match, caller: str) -> Match:
@@ -265,20 +261,20 @@ def _reports(*, match: Match) -> dict[str, ResultReport]:
 def _ensure_open(*, match: Match, mine: ResultReport | None) -> None:
     """Precondition: caller holds the match lock and ``mine`` differs from the new report."""
     if match.status == Match.Status.CONFIRMED:
-        raise Conflict("This match is already confirmed.", code="match_already_confirmed")
+        raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
     if match.status == Match.Status.DISPUTED:
-        raise Conflict("This match is disputed; an organizer will resolve it.", code="match_disputed")
+        raise Conflict("This match is disputed; an organizer will resolve it.", code=ErrorCode.MATCH_DISPUTED)
     if mine is not None:
         raise Conflict(
             f"Your side already reported {mine.score_a}-{mine.score_b}; a report cannot be changed.",
-            code="report_already_submitted",
+            code=ErrorCode.REPORT_ALREADY_SUBMITTED,
         )
 
 
 def _match_transition(*, match: Match, old: str, new: str) -> None:
     """Compare-and-swap the status (we hold the lock: a miss means a broken invariant)."""
     if not Match.objects.filter(pk=match.pk, status=old).update(status=new):
-        raise Conflict(f"The match is no longer {old}.", code="match_state_changed")
+        raise Conflict(f"The match is no longer {old}.", code=ErrorCode.MATCH_STATE_CHANGED)
     match.status = new
 
 
@@ -293,7 +289,7 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> N
         status=Match.Status.CONFIRMED, score_a=score_a, score_b=score_b, winner_id=winner_id, confirmed_at=now
     )
     if not settled:
-        raise Conflict("The match changed while being settled.", code="match_state_changed")
+        raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.confirmed_at = winner_id, now
     if match.next_match_id is None:
@@ -312,7 +308,7 @@ def _winner_advance(*, match: Match, next_match_id: int, caller: str) -> None:
         caller=caller,
     )
     if not filled:
-        raise Conflict("The next match's slot is already taken.", code="bracket_slot_taken")
+        raise Conflict("The next match's slot is already taken.", code=ErrorCode.BRACKET_SLOT_TAKEN)
 
 
 def _tournament_complete(*, tournament: Tournament) -> None:
@@ -331,13 +327,13 @@ def match_resolve(*, match_id: int, actor: User, score_a: int, score_b: int) -> 
     409 (tournament not live, match not disputed), 422 (draw).
     """
     match = _match_read(match_id=match_id)
-    _ensure_organizer(tournament=match.tournament, actor=actor)
+    tournament_run_check(actor=actor, organizer_id=match.tournament.organizer_id)
     _ensure_decisive(score_a=score_a, score_b=score_b)
     locked = _match_lock(match=match, caller="match_resolve")
     _ensure_live(tournament=locked.tournament)
     if locked.status != Match.Status.DISPUTED:
         raise Conflict(
-            f"Only a disputed match can be resolved; this one is {locked.status}.", code="match_not_disputed"
+            f"Only a disputed match can be resolved; this one is {locked.status}.", code=ErrorCode.MATCH_NOT_DISPUTED
         )
     _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_resolve")
     publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_RESOLVED, data=_event_data(locked))
