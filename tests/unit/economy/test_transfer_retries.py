@@ -7,8 +7,8 @@ from django.db import OperationalError
 from django.test import override_settings
 
 from core.errors import Conflict
-from economy import services
 from economy.models import LedgerTransaction, Wallet
+from economy.services import transfers as services
 from economy.services import wallet_grant, wallet_transfer
 from tests import factories
 
