@@ -17,6 +17,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.core.capture import collecting
 
 PERF_DIR = Path(__file__).parent / "perf"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
@@ -74,3 +75,10 @@ def anon_client() -> APIClient:
 def client_for():
     """``client_for(user)`` → an APIClient authenticated with the user's token."""
     return factories.client_for
+
+
+@pytest.fixture
+def lock_events():
+    """The ``arena.locks`` events the test emits (``lock_events.events``, ``lock_events.of(kind)``)."""
+    with collecting() as collector:
+        yield collector

@@ -58,3 +58,14 @@ def test_the_transaction_hook_is_installed_by_core_ready():
     assert transaction.Atomic.__exit__ is locking._atomic_exit
     locking.install_transaction_hook()  # idempotent: a second call changes nothing
     assert transaction.Atomic.__exit__ is locking._atomic_exit
+
+
+def test_domain_errors_name_their_code_through_the_apps_enum():
+    """No inline ``code="..."`` string in the domain: each app's ``errors.ErrorCode`` holds them."""
+    inline = [
+        f"{path.relative_to(ROOT)}:{node.value.lineno}"
+        for path in _modules(*DOMAIN)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.keyword) and node.arg == "code" and isinstance(node.value, ast.Constant)
+    ]
+    assert inline == []

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.matches.builders import match_at, started_tournament
+from tests.tournaments.builders import match_at, started_tournament
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from tests.realtime.helpers import communicator, stream_path
-from tests.unit.matches.builders import match_at, started_tournament
+from tests.tournaments.builders import match_at, started_tournament
 from tournaments.models import Match, ResultReport
 from tournaments.services.matches import match_result_submit
 

@@ -4,15 +4,9 @@ import itertools
 
 import pytest
 
-from economy.services import treasury_get, wallet_grant
+from economy.services import wallet_grant
 
 _keys = itertools.count(1)
-
-
-@pytest.fixture
-def treasury(db):
-    """Made up front so that query counts measure the steady state."""
-    return treasury_get()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.unit.matches.builders import match_at, started_tournament
+from tests.tournaments.builders import disputed, match_at, started_tournament
 from tournaments.models import Match, ResultReport, Tournament
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +17,6 @@ def post(user, path, body=None):
 
 def scores(user, match, score_a, score_b, action="result"):
     return post(user, f"/api/matches/{match.pk}/{action}/", {"score_a": score_a, "score_b": score_b})
-
-
-def disputed(tournament):
-    semi = match_at(tournament, 1, 1)
-    scores(semi.team_a.captain, semi, 2, 1)
-    scores(semi.team_b.captain, semi, 1, 2)
-    return semi
 
 
 # --- start -------------------------------------------------------------------------------

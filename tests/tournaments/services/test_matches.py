@@ -6,7 +6,7 @@ import pytest
 
 from core.errors import Conflict, Forbidden, NotFound
 from tests import factories
-from tests.unit.matches.builders import started_tournament
+from tests.tournaments.builders import started_tournament
 from tournaments.models import Match, Tournament
 from tournaments.services.matches import seed_order, tournament_start
 

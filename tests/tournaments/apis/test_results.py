@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.unit.matches.builders import match_at
+from tests.tournaments.builders import match_at
 from tournaments.models import Match, ResultReport
 
 pytestmark = pytest.mark.django_db
@@ -263,7 +263,7 @@ def test_a_tournament_that_is_not_live_refuses_reports(bracket, semi, status):
 
 
 def test_confirming_the_final_completes_the_tournament(organizer, django_assert_num_queries):
-    from tests.unit.matches.builders import started_tournament
+    from tests.tournaments.builders import started_tournament
 
     tournament, teams = started_tournament(organizer=organizer, teams=2)
     final = match_at(tournament, 1, 1)
@@ -279,7 +279,7 @@ def test_confirming_the_final_completes_the_tournament(organizer, django_assert_
 
 
 def test_bye_matches_accept_no_report(organizer):
-    from tests.unit.matches.builders import started_tournament
+    from tests.tournaments.builders import started_tournament
 
     tournament, teams = started_tournament(organizer=organizer, teams=3)
     bye = match_at(tournament, 1, 1)
@@ -290,7 +290,7 @@ def test_bye_matches_accept_no_report(organizer):
 
 
 def test_the_confirming_captains_retry_after_the_final_still_gets_200(organizer):
-    from tests.unit.matches.builders import started_tournament
+    from tests.tournaments.builders import started_tournament
 
     tournament, teams = started_tournament(organizer=organizer, teams=2)
     final = match_at(tournament, 1, 1)
