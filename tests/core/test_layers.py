@@ -69,3 +69,8 @@ def test_domain_errors_name_their_code_through_the_apps_enum():
         if isinstance(node, ast.keyword) and node.arg == "code" and isinstance(node.value, ast.Constant)
     ]
     assert inline == []
+
+
+def test_realtime_events_and_hub_do_not_import_each_other():
+    assert "realtime.hub" not in _imports(ROOT / "realtime" / "events.py")
+    assert "realtime.events" not in _imports(ROOT / "realtime" / "hub.py")
