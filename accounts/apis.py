@@ -8,8 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.errors import ErrorCode
 from accounts.services import token_for, user_create
-from config.errors import DomainError
+from core.errors import InvalidInput
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -56,7 +57,7 @@ class TokenCreateApi(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
-            raise DomainError("Wrong username or password.", code="invalid_credentials", status_code=400)
+            raise InvalidInput("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
         return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
 
 

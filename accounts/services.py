@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
-from config.errors import Conflict, InvalidInput
+from accounts.errors import ErrorCode
+from core.errors import Conflict, InvalidInput
 from economy.services import wallet_create
 
 
@@ -18,13 +19,13 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> tupl
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
-        raise InvalidInput(" ".join(exc.messages), code="weak_password") from None
+        raise InvalidInput(" ".join(exc.messages), code=ErrorCode.WEAK_PASSWORD) from None
     candidate.set_password(password)
     try:
         with transaction.atomic():
             candidate.save()
     except IntegrityError:
-        raise Conflict("That username is taken.", code="username_taken") from None
+        raise Conflict("That username is taken.", code=ErrorCode.USERNAME_TAKEN) from None
     wallet_create(user=candidate)
     return candidate, Token.objects.create(user=candidate)
 

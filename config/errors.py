@@ -1,7 +1,7 @@
-"""Domain errors and the one exception handler that turns every error into JSON.
+"""The one exception handler that turns every error into JSON, and the status of each domain error.
 
-Services raise ``DomainError`` subclasses; they know nothing about HTTP beyond the
-status their error maps to. Every error response has the same shape:
+Services raise ``core.errors.DomainError`` subclasses, which know nothing about HTTP;
+``STATUS_BY_ERROR`` below gives each class its status. Every error response has the same shape:
 ``{"code": "<stable machine-readable code>", "detail": "<human text>"}``, plus
 ``"fields"`` for validation errors.
 """
@@ -16,45 +16,22 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unprocessable
 
-class DomainError(Exception):
-    """A rule of the domain refused the operation; nothing was written."""
-
-    status_code: int = status.HTTP_409_CONFLICT
-    code: str = "conflict"
-
-    def __init__(self, detail: str, *, code: str | None = None, status_code: int | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        if code is not None:
-            self.code = code
-        if status_code is not None:
-            self.status_code = status_code
+#: The HTTP status of each domain error class (the domain itself knows nothing of HTTP).
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    Conflict: status.HTTP_409_CONFLICT,
+    Unprocessable: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    InvalidInput: status.HTTP_400_BAD_REQUEST,
+    DomainError: status.HTTP_409_CONFLICT,
+}
 
 
-class NotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
-
-
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-
-
-class Conflict(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-
-
-class Unprocessable(DomainError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    code = "unprocessable"
-
-
-class InvalidInput(DomainError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+def status_for(error: DomainError) -> int:
+    """The status of the nearest mapped class in the error's MRO."""
+    return next(STATUS_BY_ERROR[cls] for cls in type(error).__mro__ if cls in STATUS_BY_ERROR)
 
 
 _DRF_CODES = {
@@ -83,7 +60,7 @@ def _first_message(data: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response({"code": exc.code, "detail": exc.detail}, status=exc.status_code)
+        return Response({"code": exc.code, "detail": exc.detail}, status=status_for(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -51,18 +51,24 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "core",
     "accounts",
     "teams",
     "economy",
     "tournaments",
     "realtime",
-    "perf",
 ]
+# The perf app (benchmarks, SLO guard, EXPLAIN, lock-log analysis, the stock-Channels
+# fan-out) sits on top of the domain and never ships: production leaves it out, and
+# PERF_APP=0 does the same anywhere (tests/test_without_perf.py proves nothing needs it).
+PERF_APP = env_bool("PERF_APP", default=ENVIRONMENT != "production")
+if PERF_APP:
+    INSTALLED_APPS.append("perf")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "perf.metrics.MetricsMiddleware",
+    "core.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -241,10 +247,12 @@ ECONOMY_TRANSFER_STRATEGY = env_choice(
 ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimum=1)
 # Realtime (docs/realtime.md): events kept per tournament for `?since=` resync, events
 # queued per listener before a too-slow one is closed (4408), and the fan-out: the
-# per-process hub, or stock Channels group_send (kept selectable for measurement).
+# per-process hub, or stock Channels group_send (the perf app's, to measure against).
 REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 200, minimum=1)
 REALTIME_QUEUE_SIZE = env_int("REALTIME_QUEUE_SIZE", 256, minimum=1)
 REALTIME_FANOUT = env_choice("REALTIME_FANOUT", "hub", {"hub", "channels"})
+if REALTIME_FANOUT == "channels" and not PERF_APP:
+    raise ImproperlyConfigured("REALTIME_FANOUT=channels is the perf app's stock fan-out: it needs PERF_APP")
 
 # Lock observability: `lock_released` JSON events go to this file when set.
 LOCK_LOG_FILE = env_str("LOCK_LOG_FILE")
@@ -253,7 +261,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "perf.logging.JsonFormatter"},
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json"},

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -5,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 import config.converters  # noqa: F401  (registers <id:...> before the includes below)
 from config import errors
 from config.health import healthz
-from perf.metrics import metrics_view
+from core.metrics import metrics_view
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/", include("accounts.urls")),
@@ -17,6 +18,11 @@ api_patterns: list[URLPattern | URLResolver] = [
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", errors.api_not_found),
 ]
+
+if apps.is_installed("perf"):
+    # The perf suite's reference workload: mounted only where the perf app is installed
+    # (never in production). Goes away with the reference workload itself.
+    api_patterns.insert(-3, path("perf/", include("perf.urls")))
 
 urlpatterns = [
     path("api/", include(api_patterns)),

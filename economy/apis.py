@@ -14,8 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.auth import authenticated_user
-from config.errors import InvalidInput, NotFound
 from config.serializers import IdField, RejectUnknownFieldsMixin
+from core.errors import InvalidInput, NotFound
+from economy.errors import ErrorCode
 from economy.selectors import ledger_entry_list, wallet_get
 from economy.services import MAX_AMOUNT, wallet_grant, wallet_transfer
 
@@ -33,10 +34,11 @@ class AmountField(IdField):
 def _idempotency_key(request: Request) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        raise InvalidInput("The Idempotency-Key header is required.", code="idempotency_key_missing")
+        raise InvalidInput("The Idempotency-Key header is required.", code=ErrorCode.IDEMPOTENCY_KEY_MISSING)
     if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise InvalidInput(
-            f"Idempotency-Key is longer than {IDEMPOTENCY_KEY_MAX_LENGTH} characters.", code="idempotency_key_invalid"
+            f"Idempotency-Key is longer than {IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
+            code=ErrorCode.IDEMPOTENCY_KEY_INVALID,
         )
     return key
 
@@ -88,7 +90,7 @@ class GrantCreateApi(APIView):
         data.is_valid(raise_exception=True)
         user = get_user_model().objects.filter(pk=data.validated_data["user_id"]).first()
         if user is None:
-            raise NotFound("No user with that id.", code="user_not_found")
+            raise NotFound("No user with that id.", code=ErrorCode.USER_NOT_FOUND)
         grant, balance = wallet_grant(user=user, amount=data.validated_data["amount"])
         body = {"id": grant.pk, "user_id": user.pk, "amount": data.validated_data["amount"], "balance": balance}
         return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,4 @@
-"""Row locks of the economy app, each observed and ranked (see perf.lock_events).
+"""Row locks of the economy app, each observed and ranked (see core.locking).
 
 Wallets rank last in the global lock order, so any pipeline may move money after
 taking its own locks. Rows of one type are locked in ascending primary key.
@@ -19,8 +19,9 @@ from typing import Any, TypedDict
 from django.db import connection
 from django.utils import timezone
 
+from core.locking import observe_lock
+from core.sql import flatten, values_placeholders
 from economy.models import Wallet
-from perf.lock_events import observe_lock
 
 PIPELINE = "economy"
 
@@ -99,8 +100,8 @@ def wallets_add(*, deltas: Mapping[int, int], caller: str) -> dict[int, int]:
     Precondition: the caller holds these wallets' locks (``wallets_lock``): a plain
     UPDATE of many rows takes its row locks in no defined order.
     """
-    sql = _ADD_MANY_SQL.replace("{rows}", ", ".join(["(%s, %s)"] * len(deltas)))
-    params: list[Any] = [value for wallet_id, amount in deltas.items() for value in (wallet_id, amount)]
+    sql = _ADD_MANY_SQL.replace("{rows}", values_placeholders(rows=len(deltas), columns=2))
+    params: list[Any] = flatten(deltas.items())
     with (
         observe_lock(pipeline=PIPELINE, entity_type="Wallet", entity_id=None, caller=caller),
         connection.cursor() as cursor,

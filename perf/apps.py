@@ -6,6 +6,8 @@ class PerfConfig(AppConfig):
     verbose_name = "Perf"
 
     def ready(self) -> None:
-        # Installs the rollback hook of the lock-event emitter at start-up, whatever
-        # the import order of the services that use it.
-        import perf.lock_events  # noqa: F401
+        from perf.realtime import STOCK_FANOUT
+        from realtime.channels import fanout_register
+
+        # Stock Channels fan-out, selectable as REALTIME_FANOUT=channels wherever perf is installed.
+        fanout_register("channels", STOCK_FANOUT)

@@ -24,7 +24,6 @@ from django.conf import settings
 
 from realtime import selectors
 from realtime.auth import query_param
-from realtime.events import group_name
 from realtime.hub import Hub, Listener, hub_for_running_loop, websocket_send
 
 CLOSE_INVALID_SINCE = 4400
@@ -119,41 +118,6 @@ class TournamentConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Listeners only listen; anything a client sends is ignored."""
-
-
-class StockTournamentConsumer(TournamentConsumer):
-    """The same stream through stock Channels: one layer channel and group membership per socket.
-
-    Selected by ``REALTIME_FANOUT = "channels"``; kept so the hub can be measured against
-    it (docs/realtime.md). No outbox: the layer's own per-channel queue bounds memory
-    (it drops messages for a full channel), so a slow socket loses events silently.
-    """
-
-    channel_layer_alias = "default"
-
-    async def _listen(self, since: int | None) -> None:
-        self.last_seq = since or 0
-        await self.channel_layer.group_add(group_name(self.tournament_id), self.channel_name)
-        await self.accept()
-        if since is not None:
-            await self._replay_stock(since)
-
-    async def _replay_stock(self, since: int) -> None:
-        history = await database_sync_to_async(selectors.event_history_list)(
-            tournament_id=self.tournament_id, since=since
-        )
-        for seq, text in history:
-            await self.send(text_data=text)
-            self.last_seq = seq
-
-    async def tournament_event(self, event: dict) -> None:
-        if event["seq"] > self.last_seq:
-            await self.send(text_data=event["text"])
-            self.last_seq = event["seq"]
-
-    async def disconnect(self, code: int) -> None:
-        if self.channel_layer is not None:
-            await self.channel_layer.group_discard(group_name(self.tournament_id), self.channel_name)
 
 
 def _parse_since(raw: str | None) -> int | None:

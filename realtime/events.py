@@ -25,7 +25,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from perf.metrics import observe_broadcast
+from core.metrics import observe_broadcast
+
+# redis_prefix is re-exported: the perf suite's broadcast server test reads it from here.
+from realtime.channels import fanout_get, redis_keys, redis_prefix, sync_redis  # noqa: F401
+from realtime.models import EventRecord, EventSequence
 
 REGISTRATION_CREATED = "registration.created"
 REGISTRATION_WITHDRAWN = "registration.withdrawn"
@@ -52,10 +56,6 @@ redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
 redis.call('PUBLISH', KEYS[3], seq .. '\\n' .. text)
 return seq
 """
-
-
-def group_name(tournament_id: int) -> str:
-    return f"tournament.{tournament_id}"
 
 
 def publish_on_commit(*, tournament_id: int, type: str, data: dict[str, Any]) -> None:  # noqa: A002
@@ -92,28 +92,6 @@ def _encode_around_seq(*, tournament_id: int, type: str, data: dict[str, Any]) -
 # --- Redis ----------------------------------------------------------------------------------
 
 
-def redis_keys(tournament_id: int) -> tuple[str, str, str]:
-    """(sequence counter, history sorted set, pub/sub channel) of a tournament."""
-    prefix = f"{redis_prefix()}:rt"
-    return f"{prefix}:seq:{tournament_id}", f"{prefix}:hist:{tournament_id}", redis_channel(tournament_id)
-
-
-def redis_channel(tournament_id: int) -> str:
-    return f"{redis_prefix()}:rt:t:{tournament_id}"
-
-
-def redis_prefix() -> str:
-    """The deployment's Redis namespace (the one the cache and the channel layer use)."""
-    return settings.REDIS_PREFIX
-
-
-@cache
-def sync_redis():
-    import redis
-
-    return redis.Redis.from_url(settings.REDIS_URL)
-
-
 @cache
 def _redis_script():
     return sync_redis().register_script(_REDIS_PUBLISH)
@@ -122,44 +100,26 @@ def _redis_script():
 def _publish_redis(*, tournament_id: int, head: str, tail: str) -> int:
     keys = redis_keys(tournament_id)
     seq = int(_redis_script()(keys=list(keys), args=[head, tail, settings.REALTIME_HISTORY_SIZE]))
-    if stock_fanout():
-        _group_send(tournament_id=tournament_id, seq=seq, text=f"{head}{seq}{tail}")
+    # The script has PUBLISHed already (the hubs' feed); a fan-out may add its own step.
+    deliver = fanout_get().deliver_redis
+    if deliver is not None:
+        deliver(tournament_id=tournament_id, seq=seq, text=f"{head}{seq}{tail}")
     return seq
-
-
-def stock_fanout() -> bool:
-    """``REALTIME_FANOUT = "channels"``: stock Channels group_send, kept to measure against."""
-    return settings.REALTIME_FANOUT == "channels"
-
-
-def _group_send(*, tournament_id: int, seq: int, text: str) -> None:
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    message = {"type": "tournament.event", "seq": seq, "text": text}
-    async_to_sync(get_channel_layer().group_send)(group_name(tournament_id), message)
 
 
 # --- Database + in-process hub -------------------------------------------------------------
 
 
 def _publish_local(*, tournament_id: int, head: str, tail: str) -> int:
-    from realtime import hub
-
     with _local_order:
         seq, text = _store_event(tournament_id=tournament_id, head=head, tail=tail)
-        if stock_fanout():
-            _group_send(tournament_id=tournament_id, seq=seq, text=text)
-        else:
-            hub.deliver_threadsafe(tournament_id=tournament_id, seq=seq, text=text)
+        fanout_get().deliver_local(tournament_id=tournament_id, seq=seq, text=text)
     return seq
 
 
 @transaction.atomic
 def _store_event(*, tournament_id: int, head: str, tail: str) -> tuple[int, str]:
     """Take the next number (the upsert's row lock serialises publishers), keep the last N."""
-    from realtime.models import EventRecord, EventSequence
-
     table = EventSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 
-from realtime.events import redis_channel, redis_prefix
+from realtime.channels import redis_channel, redis_prefix
 
 logger = logging.getLogger(__name__)
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

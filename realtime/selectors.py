@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 
-from realtime.events import redis_keys, sync_redis
+from realtime.channels import redis_keys, sync_redis
 from realtime.models import EventRecord
 from tournaments.models import Tournament
 

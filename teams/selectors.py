@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from config.errors import NotFound
+from core.errors import NotFound
+from teams.errors import ErrorCode
 from teams.models import Membership, Team
 
 
@@ -27,7 +28,7 @@ def team_get(*, team_id: int) -> Team:
         .first()
     )
     if team is None:
-        raise NotFound("No such team.", code="team_not_found")
+        raise NotFound("No such team.", code=ErrorCode.TEAM_NOT_FOUND)
     return team
 
 
@@ -41,5 +42,5 @@ def team_roster(*, team_id: int) -> TeamRoster:
         Membership.objects.filter(team_id=team_id).order_by("user_id").values_list("user_id", "team__captain_id")
     )
     if not rows:
-        raise NotFound("No such team.", code="team_not_found")
+        raise NotFound("No such team.", code=ErrorCode.TEAM_NOT_FOUND)
     return TeamRoster(team_id=team_id, captain_id=rows[0][1], member_ids=tuple(user_id for user_id, _ in rows))

@@ -11,11 +11,13 @@ import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.core.capture import collecting
 
 PERF_DIR = Path(__file__).parent / "perf"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
@@ -40,6 +42,8 @@ def _gate(item: pytest.Item, marker: str, available: bool, reason: str) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     _gate(item, "postgres", connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")
     _gate(item, "redis", bool(settings.REDIS_URL), "needs Redis: set REDIS_URL=redis://...")
+    if item.get_closest_marker("perf_app") is not None and not apps.is_installed("perf"):
+        pytest.skip("tests the perf app, which is not installed (PERF_APP=0)")
 
 
 @pytest.fixture
@@ -71,3 +75,10 @@ def anon_client() -> APIClient:
 def client_for():
     """``client_for(user)`` → an APIClient authenticated with the user's token."""
     return factories.client_for
+
+
+@pytest.fixture
+def lock_events():
+    """The ``arena.locks`` events the test emits (``lock_events.events``, ``lock_events.of(kind)``)."""
+    with collecting() as collector:
+        yield collector

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import OrganizerReadOnlyAdmin, OrganizerReadOnlyInline
-from config.errors import DomainError
+from core.errors import DomainError
 from tournaments import services
 from tournaments.models import (
     Match,

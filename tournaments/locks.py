@@ -1,4 +1,8 @@
-"""Row locks of the tournaments app, each observed and ranked (see perf.lock_events).
+"""Row locks of the tournaments app, each observed and ranked (see core.locking).
+
+Every statement of the app that takes a row lock is here: the ``select_for_update``
+querysets, the compare-and-swap UPDATEs and the guarded inserts. Services call these
+functions; only this module (and ``economy/locks.py``) imports ``core.locking``.
 
 Querysets follow STYLE: ordered by pk, ``of=("self",)`` so a join never locks a
 related table, ``no_key=True`` (FOR NO KEY UPDATE) because we never change primary
@@ -8,10 +12,16 @@ Registration or ResultReport only needs FOR KEY SHARE on its parent).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
 
-from perf.lock_events import observe_lock
-from tournaments.models import Match, PlayerSkill, Season, Tournament
+from core.locking import GuardResult, observe_guard, observe_lock
+from core.sql import rows_insert
+from tournaments.models import Match, PlayerSkill, Season, Tournament, TournamentBadge
+
+SKILL_COLUMNS = ("user_id", "rating", "xp", "tournaments_played", "version", "updated_at")
+BADGE_COLUMNS = ("user_id", "tournament_id", "badge_type", "awarded_at")
 
 
 def season_lock(*, season_id: int, pipeline: str, caller: str) -> Season:
@@ -39,3 +49,54 @@ def player_skills_lock(*, user_ids: Iterable[int], pipeline: str, caller: str) -
             PlayerSkill.objects.filter(user_id__in=ids).order_by("pk").select_for_update(of=("self",), no_key=True)
         )
     return {row.user_id: row for row in rows}
+
+
+def tournament_status_swap(
+    *, tournament_id: int, sources: Iterable[str], target: str, pipeline: str, caller: str
+) -> bool:
+    """Compare-and-swap the tournament's status; True when this call moved it.
+
+    The UPDATE row-locks the tournament until commit, like ``tournament_lock``: a close
+    waits for in-flight registrations, and registrations behind a start then see it live.
+    Of two racing transitions exactly one moves the row.
+    """
+    with observe_lock(pipeline=pipeline, entity_type="Tournament", entity_id=tournament_id, caller=caller):
+        return bool(Tournament.objects.filter(pk=tournament_id, status__in=list(sources)).update(status=target))
+
+
+def match_slot_fill(*, match_id: int, slot: str, team_id: int | None, pipeline: str, caller: str) -> bool:
+    """Write a team into the empty ``slot`` (``team_a`` / ``team_b``) of a match; True when it was empty.
+
+    The UPDATE row-locks that match: callers advancing a winner hold the lower-pk match
+    already, and a next match always has a higher pk, so the order holds.
+    """
+    with observe_lock(pipeline=pipeline, entity_type="Match", entity_id=match_id, caller=caller):
+        return bool(Match.objects.filter(pk=match_id, **{f"{slot}__isnull": True}).update(**{slot: team_id}))
+
+
+def player_skills_create(*, rows: Sequence[Sequence[Any]], pipeline: str, caller: str) -> None:
+    """Insert the missing skill rows (``SKILL_COLUMNS``), skipping players who have one.
+
+    Rows in user id order: two finalizations sharing players then wait for each other
+    on the unique index instead of deadlocking. The insert locks the new index entries.
+    """
+    with observe_lock(pipeline=pipeline, entity_type="PlayerSkill", entity_id=None, caller=caller):
+        rows_insert(
+            table=PlayerSkill._meta.db_table,
+            columns=SKILL_COLUMNS,
+            rows=rows,
+            suffix="ON CONFLICT (user_id) DO NOTHING",
+        )
+
+
+def participation_guard(*, entity_id: int, pipeline: str, caller: str) -> AbstractContextManager[GuardResult]:
+    """The idempotency guard of a participation insert: the unique (user, tournament) constraint decides."""
+    return observe_guard(pipeline=pipeline, entity_type="TournamentParticipation", entity_id=entity_id, caller=caller)
+
+
+def badges_insert(*, tournament_id: int, rows: Sequence[Sequence[Any]], pipeline: str, caller: str) -> None:
+    """Insert badges (``BADGE_COLUMNS``); DO NOTHING, so a duplicate never breaks the transaction."""
+    with observe_lock(pipeline=pipeline, entity_type="TournamentBadge", entity_id=tournament_id, caller=caller):
+        rows_insert(
+            table=TournamentBadge._meta.db_table, columns=BADGE_COLUMNS, rows=rows, suffix="ON CONFLICT DO NOTHING"
+        )

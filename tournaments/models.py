@@ -86,13 +86,6 @@ class Registration(models.Model):
 
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.WAITLISTED)
 
-    # Not columns: registration_create / registration_withdraw set these on the instance
-    # they return, for the API to echo (FIFO position, roster snapshot, promoted head).
-    # An instance loaded from the database does not have them.
-    waitlist_position: int | None
-    roster_user_ids: list[int]
-    promoted_registration_id: int | None
-
     # No single-column index: idx_registration_tournament_status leads with tournament_id
     # and serves every lookup by tournament (an extra index would only cost writes, and
     # the planner would prefer it for the listing over the covering one).

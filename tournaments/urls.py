@@ -1,6 +1,44 @@
-"""API routes of the tournaments app: tournaments and registrations, then matches."""
+"""API routes of the tournaments app (mounted under /api/): tournaments, registrations, matches."""
 
-from tournaments.urls_matches import urlpatterns as match_urlpatterns
-from tournaments.urls_registration import urlpatterns as registration_urlpatterns
+from django.urls import path
 
-urlpatterns = registration_urlpatterns + match_urlpatterns
+from tournaments.apis.finalization import TournamentFinalizeApi
+from tournaments.apis.matches import (
+    MatchDetailApi,
+    MatchResolveApi,
+    MatchResultSubmitApi,
+    TournamentMatchListApi,
+    TournamentStartApi,
+)
+from tournaments.apis.registrations import RegistrationCreateApi, RegistrationListApi, RegistrationWithdrawApi
+from tournaments.apis.tournaments import (
+    TournamentCloseApi,
+    TournamentCreateApi,
+    TournamentDetailApi,
+    TournamentOpenApi,
+)
+
+urlpatterns = [
+    # Tournaments and their status machine.
+    path("tournaments/", TournamentCreateApi.as_view(), name="tournament-list-create"),
+    path("tournaments/register/", RegistrationCreateApi.as_view(), name="registration-create"),
+    path("tournaments/<id:tournament_id>/", TournamentDetailApi.as_view(), name="tournament-detail"),
+    path("tournaments/<id:tournament_id>/open/", TournamentOpenApi.as_view(), name="tournament-open"),
+    path("tournaments/<id:tournament_id>/close/", TournamentCloseApi.as_view(), name="tournament-close"),
+    path("tournaments/<id:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
+    path("tournaments/<id:tournament_id>/finalize/", TournamentFinalizeApi.as_view(), name="tournament-finalize"),
+    # Registrations.
+    path(
+        "tournaments/<id:tournament_id>/registrations/",
+        RegistrationListApi.as_view(),
+        name="tournament-registration-list",
+    ),
+    path(
+        "registrations/<id:registration_id>/withdraw/", RegistrationWithdrawApi.as_view(), name="registration-withdraw"
+    ),
+    # Matches.
+    path("tournaments/<id:tournament_id>/matches/", TournamentMatchListApi.as_view(), name="tournament-match-list"),
+    path("matches/<id:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
+    path("matches/<id:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
+    path("matches/<id:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
+]

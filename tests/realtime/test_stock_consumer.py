@@ -1,4 +1,4 @@
-"""The stock-Channels variant (``REALTIME_FANOUT = "channels"``) kept for measurement: same stream."""
+"""The perf app's stock-Channels fan-out (``REALTIME_FANOUT = "channels"``), kept for measurement: same stream."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
+from perf.realtime import StockTournamentConsumer
 from realtime.auth import TokenOrSessionAuthMiddlewareStack
-from realtime.consumers import StockTournamentConsumer
 from realtime.events import REGISTRATION_CREATED, publish
 from tests.realtime.helpers import stream_path
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.perf_app]
 
 stock_application = AllowedHostsOriginValidator(
     TokenOrSessionAuthMiddlewareStack(

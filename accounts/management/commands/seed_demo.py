@@ -72,7 +72,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo writes users with known passwords and tokens; not in production.")
         # One transaction per step, not one around everything: a registration locks its
         # tournament, which must never come after a wallet lock in the same transaction
-        # (perf.lock_events.LOCK_ORDER). Each step is idempotent, so a rerun completes.
+        # (core.locking.LOCK_ORDER). Each step is idempotent, so a rerun completes.
         organizer = _user(ORGANIZER, is_staff=True)
         teams = {tag: _team(tag, *names) for tag, names in TEAMS.items()}
         tournament = _tournament(organizer)

@@ -16,18 +16,18 @@ from django.core.management import call_command
 from django.db import OperationalError, transaction
 from django.test import override_settings
 
-from config.errors import Conflict
+from core.errors import Conflict
+from core.logging import JsonFormatter
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
 from economy.services import treasury_get, wallet_grant, wallet_transfer
 from perf.lock_analysis import LockIncident, LockReleased, load_log
-from perf.logging import JsonFormatter
 from perf.scenarios.finalization import finished_tournament_build
 from tests import factories
 from tests.concurrency.threads import run_together
-from tournaments.finalization import tournament_finalize
 from tournaments.locks import season_lock
 from tournaments.models import Season, TournamentBadge, TournamentParticipation
 from tournaments.services import registration_create
+from tournaments.services.finalization import tournament_finalize
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

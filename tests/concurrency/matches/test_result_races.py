@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from tests.concurrency.threads import run_together
-from tests.unit.matches.builders import match_at, started_tournament
+from tests.tournaments.builders import match_at, started_tournament
 from tournaments.models import Match, ResultReport
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -78,7 +78,8 @@ def test_concurrent_withdrawals_promote_the_waitlist_in_order_without_overbookin
     tournament = factories.tournament(max_teams=4, team_size=1)
     teams = [factories.team(size=1) for _ in range(10)]
     registrations = [
-        registration_create(user=team.captain, tournament_id=tournament.pk, team_id=team.pk) for team in teams
+        registration_create(user=team.captain, tournament_id=tournament.pk, team_id=team.pk).registration
+        for team in teams
     ]
     confirmed, waitlisted = registrations[:4], registrations[4:]
     clients = [factories.client_for(team.captain) for team in teams[:4]]

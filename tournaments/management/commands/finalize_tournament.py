@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from config.errors import DomainError
-from tournaments.finalization import tournament_finalize
+from core.errors import DomainError
+from tournaments.services.finalization import tournament_finalize
 
 
 class Command(BaseCommand):

@@ -1,0 +1,135 @@
+"""Match endpoints: parse, call one service or selector, shape the output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.auth import authenticated_user
+from config.serializers import RejectUnknownFieldsMixin
+from tournaments.selectors.matches import match_get, match_list
+from tournaments.services.matches import Outcome, match_resolve, match_result_submit, tournament_start
+
+# Far above any game's score, far below the column's 32-bit limit: a bigger number is a
+# client bug, refused with a 400 rather than an overflow.
+MAX_SCORE = 1_000_000
+
+
+class ScoreField(serializers.IntegerField):
+    """A JSON integer from 0 to MAX_SCORE; ``"3"``, ``3.0`` and ``true`` are refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0, max_value=MAX_SCORE, **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ScoresInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    score_a = ScoreField()
+    score_b = ScoreField()
+
+
+class TeamRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tag = serializers.CharField()
+
+
+class MatchOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    tournament_id = serializers.IntegerField()
+    round = serializers.IntegerField()
+    position = serializers.IntegerField()
+    status = serializers.CharField()
+    team_a = TeamRefSerializer(allow_null=True)
+    team_b = TeamRefSerializer(allow_null=True)
+    score_a = serializers.IntegerField(allow_null=True)
+    score_b = serializers.IntegerField(allow_null=True)
+    winner_id = serializers.IntegerField(allow_null=True)
+    next_match_id = serializers.IntegerField(allow_null=True)
+    next_slot = serializers.CharField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    side = serializers.CharField()
+    reported_by_id = serializers.IntegerField()
+    score_a = serializers.IntegerField()
+    score_b = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class TournamentStartApi(APIView):
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        pass
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+        matches = MatchOutputSerializer(many=True)
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        tournament = tournament_start(tournament_id=tournament_id, actor=authenticated_user(request))
+        matches = match_list(tournament_id=tournament.pk)
+        return Response(
+            self.OutputSerializer({"id": tournament.pk, "status": tournament.status, "matches": matches}).data
+        )
+
+
+class MatchResultSubmitApi(APIView):
+    class DisputedOutputSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        detail = serializers.CharField()
+        match = MatchOutputSerializer()
+
+    STATUS = {Outcome.AWAITING_CONFIRMATION: status.HTTP_201_CREATED, Outcome.DISPUTED: status.HTTP_409_CONFLICT}
+
+    @extend_schema(
+        request=ScoresInputSerializer,
+        responses={201: MatchOutputSerializer, 200: MatchOutputSerializer, 409: DisputedOutputSerializer},
+    )
+    def post(self, request: Request, match_id: int) -> Response:
+        data = ScoresInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = match_result_submit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        body: dict[str, Any] = MatchOutputSerializer(submission.match).data
+        if submission.outcome == Outcome.DISPUTED:
+            # The dispute is stored (the report and the status), yet the reporter's
+            # result was not accepted: a 409 with the error shape and the match.
+            detail = "The other side reported a different result; an organizer will resolve it."
+            body = {"code": "result_disputed", "detail": detail, "match": body}
+        return Response(body, status=self.STATUS.get(submission.outcome, status.HTTP_200_OK))
+
+
+class MatchResolveApi(APIView):
+    @extend_schema(request=ScoresInputSerializer, responses={200: MatchOutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        data = ScoresInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = match_resolve(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        return Response(MatchOutputSerializer(match).data)
+
+
+class TournamentMatchListApi(APIView):
+    @extend_schema(responses={200: MatchOutputSerializer(many=True)})
+    def get(self, request: Request, tournament_id: int) -> Response:
+        return Response(MatchOutputSerializer(match_list(tournament_id=tournament_id), many=True).data)
+
+
+class MatchDetailApi(APIView):
+    class OutputSerializer(MatchOutputSerializer):
+        reports = ReportOutputSerializer(many=True, source="reports.all")
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request, match_id: int) -> Response:
+        return Response(self.OutputSerializer(match_get(match_id=match_id)).data)

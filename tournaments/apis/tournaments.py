@@ -1,0 +1,78 @@
+"""Tournament endpoints: create, list, detail, open and close registration."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.auth import authenticated_user
+from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
+from tournaments.selectors.tournaments import tournament_get, tournament_list
+from tournaments.services.status import tournament_close, tournament_create, tournament_open
+
+
+class TournamentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    game = serializers.CharField()
+    season_id = serializers.IntegerField(allow_null=True)
+    organizer_id = serializers.IntegerField()
+    status = serializers.CharField()
+    max_teams = serializers.IntegerField()
+    team_size = serializers.IntegerField()
+    registration_opens_at = serializers.DateTimeField(allow_null=True)
+    registration_closes_at = serializers.DateTimeField(allow_null=True)
+    entry_fee = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class TournamentCreateApi(APIView):
+    pagination_class = PageNumberPagination  # GET; also tells the OpenAPI schema the list is paginated
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        game = serializers.CharField(max_length=100)
+        max_teams = StrictIntegerField(min_value=2, max_value=4096)
+        team_size = StrictIntegerField(min_value=1, max_value=100)
+        season_id = IdField(required=False, allow_null=True)
+        registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
+        registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+        entry_fee = StrictIntegerField(required=False, min_value=0, max_value=10**12)
+
+    @extend_schema(request=InputSerializer, responses={201: TournamentOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tournament = tournament_create(organizer=authenticated_user(request), **data.validated_data)
+        return Response(TournamentOutputSerializer(tournament).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: TournamentOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        # GET /api/tournaments/ shares the URL of the create operation.
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(tournament_list(), request, view=self)
+        return paginator.get_paginated_response(TournamentOutputSerializer(page, many=True).data)
+
+
+class TournamentDetailApi(APIView):
+    @extend_schema(responses={200: TournamentOutputSerializer})
+    def get(self, request: Request, tournament_id: int) -> Response:
+        return Response(TournamentOutputSerializer(tournament_get(tournament_id=tournament_id)).data)
+
+
+class TournamentOpenApi(APIView):
+    @extend_schema(request=None, responses={200: TournamentOutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        tournament = tournament_open(actor=authenticated_user(request), tournament_id=tournament_id)
+        return Response(TournamentOutputSerializer(tournament).data)
+
+
+class TournamentCloseApi(APIView):
+    @extend_schema(request=None, responses={200: TournamentOutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        tournament = tournament_close(actor=authenticated_user(request), tournament_id=tournament_id)
+        return Response(TournamentOutputSerializer(tournament).data)

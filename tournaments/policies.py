@@ -1,0 +1,64 @@
+"""The organizer policy: who may run tournaments. One rule, used by every service and view.
+
+* **Organizers are staff accounts.** Only staff may create a tournament; its creator
+  becomes its organizer.
+* **A tournament is run by its organizer, or by any staff member.** Opening and
+  closing registration, listing registrations, starting the bracket, resolving a
+  dispute and finalizing are all "running" it. Staff are the platform's moderators:
+  they may step in on any tournament (an absent organizer, a dispute to settle).
+* **Nobody else.** Players, captains included, never run a tournament; what captains
+  may do (register, withdraw, report results) is decided by the team, not by this policy.
+* The system (``manage.py finalize_tournament``) acts without an actor.
+
+Each refusal keeps the code its endpoint has always answered (``organizer_only`` for
+creating, opening, closing and listing; ``not_organizer`` for starting, resolving and
+finalizing): codes are part of the API. docs/architecture.md writes the policy down.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+
+from core.errors import Forbidden
+from tournaments.errors import ErrorCode
+from tournaments.selectors.tournaments import tournament_organizer_id
+
+Actor = User | AnonymousUser
+
+
+def is_moderator(actor: Actor) -> bool:
+    """Staff: organizers, and the platform's moderators who may run any tournament."""
+    return bool(getattr(actor, "is_staff", False))
+
+
+def may_run(actor: Actor, *, organizer_id: int | None) -> bool:
+    """Whether ``actor`` may run the tournament organized by ``organizer_id`` (None: no such tournament)."""
+    return is_moderator(actor) or (organizer_id is not None and actor.pk == organizer_id)
+
+
+_DETAIL = {
+    ErrorCode.ORGANIZER_ONLY: "Only organizers may do this.",
+    ErrorCode.NOT_ORGANIZER: "Only the tournament's organizer may do this.",
+}
+
+
+def tournament_create_check(*, actor: Actor) -> None:
+    if not is_moderator(actor):
+        raise Forbidden(_DETAIL[ErrorCode.ORGANIZER_ONLY], code=ErrorCode.ORGANIZER_ONLY)
+
+
+def tournament_run_check(*, actor: Actor, organizer_id: int | None, code: ErrorCode = ErrorCode.NOT_ORGANIZER) -> None:
+    """Refuse unless ``actor`` may run the tournament (its organizer id already read)."""
+    if not may_run(actor, organizer_id=organizer_id):
+        raise Forbidden(_DETAIL[code], code=code)
+
+
+def tournament_run_require(*, actor: Actor, tournament_id: int, code: ErrorCode = ErrorCode.ORGANIZER_ONLY) -> None:
+    """``tournament_run_check`` for a caller that has not read the tournament.
+
+    Staff pass without a query; anyone else costs one (the organizer id), and an
+    unknown tournament is refused like any other (a non-organizer learns nothing).
+    """
+    if is_moderator(actor):
+        return
+    tournament_run_check(actor=actor, organizer_id=tournament_organizer_id(tournament_id=tournament_id), code=code)

@@ -1,0 +1,31 @@
+"""Reads of the match hot path: the bracket and one match with its reports."""
+
+from __future__ import annotations
+
+from core.errors import NotFound
+from tournaments.errors import ErrorCode
+from tournaments.models import Match, Tournament
+
+
+def match_list(*, tournament_id: int) -> list[Match]:
+    """Every match of a tournament (round, then position), teams joined: one query.
+
+    A second query runs only when there is no match, to tell "not started" (an empty
+    bracket) from "no such tournament" (404).
+    """
+    matches = list(
+        Match.objects.filter(tournament_id=tournament_id)
+        .select_related("team_a", "team_b")
+        .order_by("round", "position")
+    )
+    if not matches and not Tournament.objects.filter(pk=tournament_id).exists():
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
+    return matches
+
+
+def match_get(*, match_id: int) -> Match:
+    """One match with its teams (one query) and its reports (one more)."""
+    match = Match.objects.select_related("team_a", "team_b").prefetch_related("reports").filter(pk=match_id).first()
+    if match is None:
+        raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND)
+    return match

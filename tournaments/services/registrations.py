@@ -1,0 +1,250 @@
+"""Writes of registrations: register, withdraw, and reject the waitlist when the bracket is built.
+
+Every registration path (API, admin, seed_demo) goes through ``registration_create``
+and ``registration_withdraw``. Both serialise on the tournament row
+(``tournament_lock``) and decide capacity under that lock, so confirmed
+registrations can never exceed ``max_teams`` however many requests race. Lock order:
+tournament, then the captain's wallet (entry fee / refund), as core.locking says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
+from economy import services as economy_services
+from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, REGISTRATIONS_REJECTED, publish_on_commit
+from teams.selectors import team_roster
+from tournaments.errors import ErrorCode
+from tournaments.locks import tournament_lock
+from tournaments.models import Registration, RegistrationStatus, RosterEntry, Tournament, TournamentStatus
+from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted_id
+
+PIPELINE = "registration"
+ONE_ACTIVE_PER_TEAM = "registration_one_active_per_team"
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What ``registration_create`` answers: the registration, its place in the queue, its roster."""
+
+    registration: Registration
+    waitlist_position: int | None  # None when confirmed; 1 is the head of the waitlist
+    roster_user_ids: list[int]
+
+
+@dataclass(frozen=True)
+class WithdrawalOutcome:
+    """What ``registration_withdraw`` answers: the withdrawn registration, and who took its slot."""
+
+    registration: Registration
+    promoted_registration_id: int | None  # the waitlist's head moved into the freed slot, if any
+
+
+def _locked_tournament(*, tournament_id: int, caller: str) -> Tournament:
+    try:
+        return tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=caller)
+    except Tournament.DoesNotExist:
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND) from None
+
+
+def _check_registration_open(tournament: Tournament) -> None:
+    if tournament.status != TournamentStatus.REGISTRATION_OPEN:
+        raise Conflict("Registration is not open for this tournament.", code=ErrorCode.REGISTRATION_CLOSED)
+    now = timezone.now()
+    opens, closes = tournament.registration_opens_at, tournament.registration_closes_at
+    if (opens and now < opens) or (closes and now >= closes):
+        raise Conflict("Registration is outside its window.", code=ErrorCode.REGISTRATION_CLOSED)
+
+
+def _insert_registration(
+    *, tournament: Tournament, team_id: int, user: User, status: str, member_ids: tuple[int, ...]
+) -> Registration:
+    """Insert the registration and its roster; the database's unique constraints decide duplicates.
+
+    No savepoint: on a violation the whole registration is refused, so the caller's
+    transaction rolls back anyway (``registration_create`` is atomic). Which rule was
+    broken is read from the error itself, not from a query (PostgreSQL could not run
+    one in the aborted transaction): the happy path saves a SAVEPOINT/RELEASE pair.
+    """
+    try:
+        registration = Registration.objects.create(
+            tournament=tournament, team_id=team_id, status=status, registered_by=user
+        )
+        RosterEntry.objects.bulk_create(
+            RosterEntry(registration=registration, tournament=tournament, user_id=user_id) for user_id in member_ids
+        )
+    except IntegrityError as error:
+        if _violates_one_active_per_team(error):
+            raise Conflict("This team is already registered.", code=ErrorCode.TEAM_ALREADY_REGISTERED) from None
+        raise Conflict(
+            "A player of this team is already registered with another team.", code=ErrorCode.PLAYER_ALREADY_REGISTERED
+        ) from None
+    return registration
+
+
+def _violates_one_active_per_team(error: IntegrityError) -> bool:
+    """Whether ``registration_one_active_per_team`` refused the insert (else the roster's constraint did).
+
+    The only other constraints these inserts can break are foreign keys, which are
+    deferred to commit. PostgreSQL names the constraint (psycopg's diagnostics);
+    SQLite names the columns: "UNIQUE constraint failed: tournaments_registration...".
+    """
+    diagnostics = getattr(error.__cause__, "diag", None)
+    if diagnostics is not None:
+        return diagnostics.constraint_name == ONE_ACTIVE_PER_TEAM
+    return f"{Registration._meta.db_table}." in str(error)
+
+
+def _publish_created(outcome: RegistrationOutcome) -> None:
+    registration = outcome.registration
+    publish_on_commit(
+        tournament_id=registration.tournament_id,
+        type=REGISTRATION_CREATED,
+        data={
+            "registration_id": registration.pk,
+            "team_id": registration.team_id,
+            "status": registration.status,
+            "waitlist_position": outcome.waitlist_position,
+        },
+    )
+
+
+@transaction.atomic
+def registration_create(*, user: User, tournament_id: int, team_id: int) -> RegistrationOutcome:
+    """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO)."""
+    roster = team_roster(team_id=team_id)
+    if roster.captain_id != user.pk:
+        raise Forbidden("Only the team's captain may register it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
+    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_create")
+    _check_registration_open(tournament)
+    if len(roster.member_ids) < tournament.team_size:
+        raise Unprocessable(
+            f"The team has {len(roster.member_ids)} members; this tournament needs {tournament.team_size}.",
+            code=ErrorCode.TEAM_TOO_SMALL,
+        )
+    confirmed, waitlisted = registration_counts(tournament_id=tournament.pk)
+    full = confirmed >= tournament.max_teams
+    status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
+    registration = _insert_registration(
+        tournament=tournament, team_id=team_id, user=user, status=status, member_ids=roster.member_ids
+    )
+    if tournament.entry_fee:
+        economy_services.wallet_debit(
+            user=user,
+            amount=tournament.entry_fee,
+            kind="entry_fee",
+            reference=f"entry_fee:registration:{registration.pk}",
+        )
+    outcome = RegistrationOutcome(
+        registration=registration,
+        waitlist_position=waitlisted + 1 if full else None,
+        roster_user_ids=list(roster.member_ids),
+    )
+    _publish_created(outcome)
+    return outcome
+
+
+def _promote_first_waitlisted(*, tournament_id: int) -> int | None:
+    """Caller holds the tournament lock: move the head of the waitlist into the freed slot."""
+    head = registration_first_waitlisted_id(tournament_id=tournament_id)
+    if head is None:
+        return None
+    Registration.objects.filter(pk=head, status=RegistrationStatus.WAITLISTED).update(
+        status=RegistrationStatus.CONFIRMED, updated_at=timezone.now()
+    )
+    return head
+
+
+def _withdrawal_owner(*, user: User, registration_id: int) -> int:
+    """The registration's tournament id, once the caller is known to captain its team."""
+    owner = Registration.objects.filter(pk=registration_id).values("tournament_id", "team__captain_id").first()
+    if owner is None:
+        raise NotFound("No such registration.", code=ErrorCode.REGISTRATION_NOT_FOUND)
+    if owner["team__captain_id"] != user.pk:
+        raise Forbidden("Only the team's captain may withdraw it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
+    return owner["tournament_id"]
+
+
+def _withdraw_locked(*, registration_id: int) -> Registration:
+    """Caller holds the tournament lock: mark the registration withdrawn and free its players.
+
+    The status is read under the lock (a promotion may have changed it since the
+    caller's first read) and changed by compare-and-swap all the same: should any path
+    change a status without the tournament lock, this fails instead of overwriting it.
+    """
+    registration = Registration.objects.select_related("registered_by").get(pk=registration_id)
+    swapped = Registration.objects.filter(pk=registration.pk, status=registration.status)
+    if registration.status not in Registration.ACTIVE_STATUSES or not swapped.update(
+        status=RegistrationStatus.WITHDRAWN, updated_at=timezone.now()
+    ):
+        raise Conflict("This registration is not active.", code=ErrorCode.REGISTRATION_NOT_ACTIVE)
+    RosterEntry.objects.filter(registration_id=registration.pk, active=True).update(active=False)
+    return registration
+
+
+@transaction.atomic
+def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutcome:
+    """Withdraw a registration (captain): free the slot, promote the waitlist's head, refund."""
+    tournament_id = _withdrawal_owner(user=user, registration_id=registration_id)
+    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_withdraw")
+    if tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED):
+        raise Conflict("The tournament has started; withdrawing is closed.", code=ErrorCode.WITHDRAWAL_CLOSED)
+    registration = _withdraw_locked(registration_id=registration_id)
+    promoted = None
+    if registration.status == RegistrationStatus.CONFIRMED:
+        promoted = _promote_first_waitlisted(tournament_id=tournament.pk)
+    if tournament.entry_fee:
+        # Refunds the fee as it stands; the API offers no way to change a tournament's fee.
+        economy_services.wallet_credit(
+            user=registration.registered_by,
+            amount=tournament.entry_fee,
+            kind="refund",
+            reference=f"refund:registration:{registration.pk}",
+        )
+    registration.status = RegistrationStatus.WITHDRAWN
+    publish_on_commit(
+        tournament_id=tournament.pk,
+        type=REGISTRATION_WITHDRAWN,
+        data={
+            "registration_id": registration.pk,
+            "team_id": registration.team_id,
+            "promoted_registration_id": promoted,
+        },
+    )
+    return WithdrawalOutcome(registration=registration, promoted_registration_id=promoted)
+
+
+def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> list[int]:
+    """The bracket is built: teams still on the waitlist will never play. Reject them,
+    free their players and refund their entry fees; returns the rejected ids.
+
+    Precondition: the caller holds the tournament's row lock (the start's
+    compare-and-swap), so no registration or withdrawal runs meanwhile. Refunds use the
+    reference a withdrawal would use, so a fee can never come back twice, and are paid in
+    one batch (user wallets, then the treasury: the lock order's last ranks).
+    """
+    waiting = list(
+        Registration.objects.filter(tournament_id=tournament.pk, status=RegistrationStatus.WAITLISTED)
+        .order_by("pk")
+        .values_list("pk", "registered_by_id")
+    )
+    if not waiting:
+        return []
+    ids = [pk for pk, _ in waiting]
+    Registration.objects.filter(pk__in=ids, status=RegistrationStatus.WAITLISTED).update(
+        status=RegistrationStatus.REJECTED, updated_at=timezone.now()
+    )
+    RosterEntry.objects.filter(registration_id__in=ids, active=True).update(active=False)
+    if tournament.entry_fee:
+        economy_services.wallet_credit_many(
+            credits=[(user_id, tournament.entry_fee, f"refund:registration:{pk}") for pk, user_id in waiting],
+            kind="refund",
+            caller=caller,
+        )
+    publish_on_commit(tournament_id=tournament.pk, type=REGISTRATIONS_REJECTED, data={"registration_ids": ids})
+    return ids

@@ -1,0 +1,94 @@
+"""Writes of the tournament status machine: create, open and close registration.
+
+Starting (live) is ``services.matches.tournament_start``, finalizing
+(rewards_distributed) is ``services.finalization.tournament_finalize``. Who may do
+each is the organizer policy's call (``tournaments.policies``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from core.errors import Conflict, InvalidInput, NotFound
+from tournaments.errors import ErrorCode
+from tournaments.locks import tournament_status_swap
+from tournaments.models import Season, Tournament, TournamentStatus
+from tournaments.policies import tournament_create_check, tournament_run_require
+
+PIPELINE = "registration"
+
+
+@transaction.atomic
+def tournament_create(
+    *,
+    organizer: User,
+    name: str,
+    game: str,
+    max_teams: int,
+    team_size: int,
+    season_id: int | None = None,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
+    entry_fee: int = 0,
+) -> Tournament:
+    """A new tournament, in ``draft`` until its organizer opens registration."""
+    tournament_create_check(actor=organizer)
+    if registration_opens_at and registration_closes_at and registration_closes_at <= registration_opens_at:
+        raise InvalidInput("registration_closes_at must be after registration_opens_at.", code=ErrorCode.INVALID_WINDOW)
+    # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
+    if season_id is not None and not Season.objects.filter(pk=season_id).exists():
+        raise NotFound("No such season.", code=ErrorCode.SEASON_NOT_FOUND)
+    return Tournament.objects.create(
+        organizer=organizer,
+        name=name,
+        game=game,
+        max_teams=max_teams,
+        team_size=team_size,
+        season_id=season_id,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        entry_fee=entry_fee,
+    )
+
+
+def _tournament_transition(
+    *, actor: User, tournament_id: int, source: TournamentStatus, target: TournamentStatus
+) -> Tournament:
+    """Compare-and-swap the status: exactly one of two racing transitions wins."""
+    tournament_run_require(actor=actor, tournament_id=tournament_id)
+    moved = tournament_status_swap(
+        tournament_id=tournament_id,
+        sources=[source],
+        target=target,
+        pipeline=PIPELINE,
+        caller=f"tournament_{target.value}",
+    )
+    if not moved:
+        if not Tournament.objects.filter(pk=tournament_id).exists():
+            raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
+        raise Conflict(f"The tournament is not in status {source.value}.", code=ErrorCode.INVALID_STATUS_TRANSITION)
+    return Tournament.objects.get(pk=tournament_id)
+
+
+@transaction.atomic
+def tournament_open(*, actor: User, tournament_id: int) -> Tournament:
+    return _tournament_transition(
+        actor=actor,
+        tournament_id=tournament_id,
+        source=TournamentStatus.DRAFT,
+        target=TournamentStatus.REGISTRATION_OPEN,
+    )
+
+
+@transaction.atomic
+def tournament_close(*, actor: User, tournament_id: int) -> Tournament:
+    """Close registration. The UPDATE waits for in-flight registrations holding the row lock."""
+    return _tournament_transition(
+        actor=actor,
+        tournament_id=tournament_id,
+        source=TournamentStatus.REGISTRATION_OPEN,
+        target=TournamentStatus.REGISTRATION_CLOSED,
+    )
