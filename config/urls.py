@@ -1,4 +1,3 @@
-from django.apps import apps
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -18,11 +17,6 @@ api_patterns: list[URLPattern | URLResolver] = [
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", errors.api_not_found),
 ]
-
-if apps.is_installed("perf"):
-    # The perf suite's reference workload: mounted only where the perf app is installed
-    # (never in production). Goes away with the reference workload itself.
-    api_patterns.insert(-3, path("perf/", include("perf.urls")))
 
 urlpatterns = [
     path("api/", include(api_patterns)),
