@@ -34,6 +34,7 @@ import io
 import json
 import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -230,9 +231,12 @@ def open_text(path: str, *, stdin: IO[str] | None = None) -> Iterator[IO[str]]:
 
 
 def load_log(path: Path | str, *, strict: bool = False, stdin: IO[str] | None = None) -> ParseResult:
-    """Parse one file (or ``-``); raises OSError (gzip.BadGzipFile included) when it cannot be read."""
-    with open_text(str(path), stdin=stdin) as handle:
-        return parse_events(handle, strict=strict, source=str(path))
+    """Parse one file (or ``-``); raises OSError when it cannot be read, a broken gzip included."""
+    try:
+        with open_text(str(path), stdin=stdin) as handle:
+            return parse_events(handle, strict=strict, source=str(path))
+    except (EOFError, zlib.error) as exc:  # a truncated or corrupt gzip stream
+        raise OSError(f"{path}: {exc}") from exc
 
 
 def load_logs(specs: Sequence[str], *, strict: bool = False, stdin: IO[str] | None = None) -> ParseResult:
