@@ -360,3 +360,16 @@ def test_help_documents_exit_codes(command):
     assert "Exit codes:\n  0  " in text
     assert "\n  1  " in text
     assert "\n  2  " in text
+
+
+def test_report_thresholds_file_overrides_settings_and_defaults(tmp_path, settings):
+    log = write_log(tmp_path, [released(hold=250.0)] * 20)
+    relaxed = tmp_path / "thresholds.json"
+    relaxed.write_text(json.dumps({"pipeline_p95_warn_ms": {"skill": 300}}))
+    settings.LOCK_REPORT_THRESHOLDS = {"pipeline_p95_warn_ms": {"skill": 100}}
+    assert run("lock_report", log_file=log)[0] == 1
+    assert run("lock_report", log_file=log, thresholds=relaxed)[0] == 0
+    broken = tmp_path / "broken.json"
+    broken.write_text('["not", "an", "object"]')
+    code, out, err = run("lock_report", log_file=log, thresholds=broken)
+    assert (code, out, err) == (2, "", f"Invalid LOCK_REPORT_THRESHOLDS: {broken} must hold a JSON object\n")
