@@ -254,7 +254,10 @@ REALTIME_FANOUT = env_choice("REALTIME_FANOUT", "hub", {"hub", "channels"})
 if REALTIME_FANOUT == "channels" and not PERF_APP:
     raise ImproperlyConfigured("REALTIME_FANOUT=channels is the perf app's stock fan-out: it needs PERF_APP")
 
-# Lock observability: `lock_released` JSON events go to this file when set.
+# Lock observability (docs/locks.md): `lock_released` JSON lines go to stdout by default
+# (the platform's log collector reads the stream), to LOCK_LOG_FILE when it is set, and
+# nowhere under tests (which attach their own handler) or with LOCK_LOG=off.
+LOCK_LOG = env_choice("LOCK_LOG", "off" if ENVIRONMENT == "test" else "stdout", {"stdout", "off"})
 LOCK_LOG_FILE = env_str("LOCK_LOG_FILE")
 
 LOGGING = {
@@ -265,10 +268,15 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json"},
+        "lock_stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
-        "arena.locks": {"handlers": [], "level": "INFO", "propagate": False},
+        "arena.locks": {
+            "handlers": ["lock_stdout"] if LOCK_LOG == "stdout" else [],
+            "level": "INFO",
+            "propagate": False,
+        },
         # One JSON line per request from deploy.asgi; off (level above INFO, so the
         # middleware skips the work) unless REQUEST_LOG, which production defaults on.
         "arena.request": {

@@ -27,7 +27,10 @@ Events
     hold_ms (acquired → end of transaction), outcome (committed / rolled_back).
     ``lock_deadlock`` (SQLSTATE 40P01) and ``lock_integrity_error`` (a unique
     violation caught by a guard) carry pipeline, entity_type, entity_id, caller
-    and ``at``. ``perf.lock_analysis`` parses exactly these shapes.
+    and ``at``. Every event also carries ``pid`` and ``host``: several workers
+    write one stream, and ``perf.lock_analysis`` checks timestamp order per
+    process. The first seven fields are the audit plan's schema; the rest are
+    extensions the analysis uses when present.
 
 How the end of the transaction is observed
     Django has ``on_commit`` but no ``on_rollback``. Two hooks, one state:
@@ -55,15 +58,19 @@ How the end of the transaction is observed
     no import order matters. The hook costs one attribute lookup per block exit
     otherwise.
 
-Emission goes through the ``arena.locks`` logger (JSON formatter,
-``settings.LOCK_LOG_FILE``; no handler, so nothing written, unless configured).
-Events are timestamped and written under one process-wide lock so that a log
-written by many threads stays in timestamp order (``lock_validate`` checks it).
+Emission goes through the stdlib ``arena.locks`` logger, one JSON object per
+line (``perf.logging.JsonFormatter``). Settings send it to stdout by default
+(12-factor: the platform collects the stream), to ``LOCK_LOG_FILE`` when that is
+set, and nowhere under tests (``LOCK_LOG=off``). Events are timestamped and
+written under one process-wide lock so that the lines of one process stay in
+timestamp order (``lock_validate`` checks it, per ``pid``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -92,6 +99,8 @@ DEADLOCK_SQLSTATE = "40P01"
 UNIQUE_VIOLATION_SQLSTATE = "23505"
 
 _emit_lock = threading.Lock()
+# The host does not change after a fork; the pid does, so it is read per write.
+_HOST = socket.gethostname()
 
 
 class LockOrderViolation(RuntimeError):
@@ -168,9 +177,9 @@ def _released_payload(held: _Held, *, released: float, outcome: str) -> dict[str
 def _write(payloads: list[dict[str, Any]], *, stamp: str) -> None:
     # Stamp and write under one lock: timestamps then follow file order.
     with _emit_lock:
-        now = _now_iso()
+        now, pid = _now_iso(), os.getpid()
         for payload in payloads:
-            payload[stamp] = now
+            payload |= {stamp: now, "pid": pid, "host": _HOST}
             logger.info(payload["event"], extra={"payload": payload})
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 import time
 from datetime import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
@@ -30,6 +36,8 @@ RELEASED_FIELDS = {
     "wait_ms",
     "hold_ms",
     "outcome",
+    "pid",
+    "host",
 }
 
 
@@ -142,7 +150,7 @@ def test_guard_swallows_a_unique_violation_and_emits_both_events(lock_events):
     assert g.conflicted is True
     assert [e["event"] for e in lock_events.events] == ["lock_integrity_error", "lock_released"]
     incident = lock_events.events[0]
-    assert set(incident) == {"event", "pipeline", "entity_type", "entity_id", "caller", "at"}
+    assert set(incident) == {"event", "pipeline", "entity_type", "entity_id", "caller", "at", "pid", "host"}
     assert Season.objects.filter(name="still usable").count() == 1
     assert PlayerSkill.objects.count() == 1
 
@@ -199,3 +207,66 @@ def test_observe_lock_is_a_plain_context_manager_for_other_apps(lock_events):
     with transaction.atomic(), observe_lock(pipeline="economy", entity_type="Wallet", entity_id=None, caller="x"):
         pass
     assert [e["entity_id"] for e in lock_events.events] == [None]
+
+
+def test_every_event_names_its_process(lock_events):
+    season = Season.objects.create(name="S1")
+    with transaction.atomic():
+        season_lock(season_id=season.pk, pipeline="reward", caller="test.pid")
+    observe = observe_guard(pipeline="skill", entity_type="PlayerSkill", entity_id=None, caller="test.pid")
+    user = factories.user()
+    PlayerSkill.objects.create(user=user)
+    with transaction.atomic(), observe:
+        PlayerSkill.objects.create(user=user)
+    assert {(e["event"], e["pid"], e["host"]) for e in lock_events.events} == {
+        ("lock_released", os.getpid(), socket.gethostname()),
+        ("lock_integrity_error", os.getpid(), socket.gethostname()),
+    }
+
+
+EMIT = """
+import os, django
+django.setup()
+from perf.lock_events import emit_incident
+emit_incident(event="lock_deadlock", pipeline="reward", entity_type="Season", entity_id=1, caller="child")
+print("child pid", os.getpid())
+"""
+
+
+def _emit_in_child(**env: str) -> tuple[list[str], int]:
+    """Run a fresh Django process outside the test environment; return its stdout lines and pid."""
+    child_env = {k: v for k, v in os.environ.items() if k not in {"LOCK_LOG", "LOCK_LOG_FILE"}}
+    child_env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ENV": "development", **env}
+    done = subprocess.run(
+        [sys.executable, "-c", EMIT],
+        env=child_env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    *lines, last = done.stdout.splitlines()
+    return lines, int(last.removeprefix("child pid "))
+
+
+@pytest.mark.slow
+def test_by_default_events_are_json_lines_on_stdout_with_the_pid():
+    lines, pid = _emit_in_child()
+    [event] = [json.loads(line) for line in lines]
+    assert (event["event"], event["caller"], event["pid"], event["host"]) == (
+        "lock_deadlock",
+        "child",
+        pid,
+        socket.gethostname(),
+    )
+
+
+@pytest.mark.slow
+def test_lock_log_file_replaces_stdout_and_off_silences(tmp_path):
+    path = tmp_path / "locks.log"
+    lines, pid = _emit_in_child(LOCK_LOG_FILE=str(path))
+    assert lines == []
+    [event] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert (event["caller"], event["pid"]) == ("child", pid)
+    assert _emit_in_child(LOCK_LOG="off")[0] == []

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import statistics
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from perf import lock_analysis as la
+from perf.stats import percentile
 
 T0 = datetime(2026, 2, 24, 10, 0, tzinfo=UTC)
 
@@ -56,50 +54,19 @@ def events(lines: list[str]) -> tuple[la.LockEvent, ...]:
 DEFAULTS = la.resolve_thresholds()
 
 
-# --- percentiles -------------------------------------------------------------
+# --- percentiles (perf.stats, the project's one implementation) -------------------
 
 
-def test_percentile_single_sample_is_that_sample():
-    assert [la.percentile([42.5], q=q) for q in (0, 50, 95, 99, 100)] == [42.5] * 5
-
-
-def test_percentile_two_samples_interpolates_linearly():
-    values = [200.0, 100.0]
-    assert la.percentile(values, q=50) == 150.0
-    assert la.percentile(values, q=95) == 195.0
-    assert la.percentile(values, q=99) == 199.0
-
-
-def test_percentile_three_samples_exact_type7_values():
-    values = [40.0, 10.0, 20.0]
-    assert la.percentile(values, q=0) == 10.0
-    assert la.percentile(values, q=50) == 20.0
-    assert la.percentile(values, q=95) == 38.0
-    assert la.percentile(values, q=99) == 39.6
-    assert la.percentile(values, q=100) == 40.0
-
-
-def test_percentile_matches_statistics_inclusive_method():
+def test_hold_stats_are_perf_stats_percentiles_at_the_emitters_resolution():
     values = [3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0]
-    expected = statistics.quantiles(values, n=100, method="inclusive")
-    assert la.percentile(values, q=95) == pytest.approx(expected[94])
-    assert la.percentile(values, q=50) == statistics.median(values)
+    stats = la.HoldStats.of(values)
+    assert (stats.p50, stats.p95, stats.p99) == tuple(round(percentile(values, q), 3) for q in (50, 95, 99))
 
 
-@given(st.lists(st.floats(min_value=0, max_value=1e9), min_size=1, max_size=50), st.integers(0, 100))
-def test_percentile_never_leaves_the_data_range(values, q):
-    assert min(values) <= la.percentile(values, q=q) <= max(values)
-
-
-@pytest.mark.parametrize("q", [-1, 100.5])
-def test_percentile_rejects_out_of_range_q(q):
-    with pytest.raises(ValueError, match="within"):
-        la.percentile([1.0], q=q)
-
-
-def test_percentile_rejects_empty():
-    with pytest.raises(ValueError, match="empty"):
-        la.percentile([], q=50)
+def test_float_error_of_the_interpolation_never_pushes_a_p95_over_its_limit():
+    values = [100.0] * 19 + [2100.0]  # type 7: P95 = x[18] + 0.05 * (x[19] - x[18]) = 200 exactly
+    assert percentile(values, 95) > 200.0  # in floats it lands a hair above
+    assert la.HoldStats.of(values).p95 == 200.0
 
 
 def test_hold_stats_sorts_once_and_reports_max():
@@ -139,6 +106,9 @@ def test_parse_mixed_junk_lines_counts_each_kind():
         hold_ms=12.5,
         wait_ms=1.5,
         outcome="committed",
+        process=None,
+        source="",
+        extensions=("wait_ms", "hold_ms", "outcome"),
     )
     assert parsed.events[1].kind == "lock_deadlock"
     assert parsed.events[1].line_no == 9
@@ -176,7 +146,8 @@ def test_timestamps_with_offsets_normalise_to_utc(stamp):
         ({"wait_ms": float("inf")}, "wait_ms: must be finite, got inf"),
         ({"wait_ms": 10**400}, "wait_ms: number out of range"),
         ({"outcome": "aborted"}, "outcome: must be one of ['committed', 'rolled_back'], got 'aborted'"),
-        ({"hold_ms": ...}, "missing field 'hold_ms'"),
+        ({"duration_ms": ..., "hold_ms": ...}, "missing field 'duration_ms'"),
+        ({"pid": True}, "pid: expected a string, got bool"),
         ({"entity_id": ...}, "missing field 'entity_id'"),
         ({"duration_ms": 5}, "duration_ms (5.0) differs from hold_ms (9.0)"),
     ],
@@ -237,7 +208,11 @@ def test_validate_reports_timestamps_going_backwards():
     result = la.validate(la.parse_events(lines))
     assert result.exit_code == 1
     assert [(e.line_no, e.reason) for e in result.errors] == [
-        (3, "timestamp 2026-02-24T10:00:20+00:00 is earlier than line 2 (2026-02-24T10:00:30+00:00)")
+        (
+            3,
+            "timestamp 2026-02-24T10:00:20+00:00 is earlier than line 2 (2026-02-24T10:00:30+00:00)"
+            " by more than the 1 s skew",
+        )
     ]
 
 
@@ -286,12 +261,14 @@ def test_window_requires_aware_now():
 
 def test_default_thresholds():
     assert DEFAULTS.as_dict() == {
-        "pipeline_p95_warn_ms": {"skill": 200.0},
-        "entity_p95_warn_ms": {"Season": 500.0},
+        "pipeline_p95_warn_ms": {"skill": 200.0, "reward": 500.0},
+        "entity_p95_warn_ms": {"Semester": 500.0, "Season": 500.0},
+        "default_p95_warn_ms": 500.0,
         "p95_critical_ms": 2000.0,
         "max_deadlocks": 0,
         "integrity_error_rate_warn": 0.05,
         "min_samples": 20,
+        "expected_pipelines": [],
     }
 
 
@@ -299,8 +276,8 @@ def test_overrides_merge_per_name_and_none_removes_a_rule():
     thresholds = la.resolve_thresholds(
         {"pipeline_p95_warn_ms": {"booking": 300}, "entity_p95_warn_ms": {"Season": None}, "min_samples": 5}
     )
-    assert thresholds.pipeline_p95_warn_ms == {"skill": 200.0, "booking": 300.0}
-    assert thresholds.entity_p95_warn_ms == {}
+    assert thresholds.pipeline_p95_warn_ms == {"skill": 200.0, "reward": 500.0, "booking": 300.0}
+    assert thresholds.entity_p95_warn_ms == {"Semester": 500.0}
     assert thresholds.min_samples == 5
     assert thresholds.p95_critical_ms == 2000.0
 
@@ -313,6 +290,8 @@ def test_overrides_merge_per_name_and_none_removes_a_rule():
         ({"min_samples": 2.5}, ValueError, "min_samples must be a non-negative integer"),
         ({"p95_critical_ms": "fast"}, ValueError, "p95_critical_ms: expected a number"),
         ({"pipeline_p95_warn_ms": 200}, TypeError, "must be a mapping"),
+        ({"expected_pipelines": "skill"}, TypeError, "must be a list of pipeline names"),
+        ({"default_p95_warn_ms": -5}, ValueError, "default_p95_warn_ms: must be non-negative"),
         ({"entity_p95_warn_ms": {"Season": -1}}, ValueError, r"entity_p95_warn_ms\['Season'\]"),
     ],
 )
@@ -324,7 +303,27 @@ def test_invalid_thresholds_rejected(overrides, error, match):
 def test_stricter_warn_limit_wins_when_pipeline_and_entity_both_match():
     assert DEFAULTS.warn_limit(pipeline="skill", entity_type="Season") == 200.0
     assert DEFAULTS.warn_limit(pipeline="reward", entity_type="Season") == 500.0
-    assert DEFAULTS.warn_limit(pipeline="booking", entity_type="Slot") is None
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "entity", "limit"),
+    [
+        ("skill", "UserLicense", 200.0),  # the plan's names, §3.1
+        ("reward", "Semester", 500.0),  # §3.2
+        ("reward", "TournamentBadge", 500.0),
+        ("skill", "PlayerSkill", 200.0),  # Arena's names
+        ("registration", "Season", 500.0),
+        ("economy", "Wallet", 500.0),  # any other pipeline
+    ],
+)
+def test_the_plans_thresholds_apply_to_its_names_and_to_ours(pipeline, entity, limit):
+    assert DEFAULTS.warn_limit(pipeline=pipeline, entity_type=entity) == limit
+
+
+def test_default_warn_limit_can_be_removed():
+    thresholds = la.resolve_thresholds({"default_p95_warn_ms": None})
+    assert thresholds.warn_limit(pipeline="booking", entity_type="Slot") is None
+    assert thresholds.warn_limit(pipeline="skill", entity_type="Slot") == 200.0
 
 
 # --- summary and verdicts ----------------------------------------------------
@@ -363,11 +362,58 @@ def test_season_warns_above_500_and_any_pipeline_is_critical_above_2000():
     assert (slow.groups[0].verdict, slow.groups[0].reasons) == (la.Verdict.CRITICAL, ("p95 2500 ms > 2000 ms",))
 
 
-def test_unknown_pipeline_is_judged_by_default_critical_threshold_only():
-    ok = la.summarise(events(holds([1500.0] * 20, pipeline="mystery", entity="Thing")), thresholds=DEFAULTS)
+def test_reward_semester_p95_of_600_warns_and_points_at_commit_boundary_narrowing():
+    # The case: only Season was configured, so the plan's Semester passed at 600 ms.
+    report = la.summarise(events(holds([600.0] * 20, pipeline="reward", entity="Semester")), thresholds=DEFAULTS)
+    (row,) = report.groups
+    assert (row.verdict, row.decision, row.playbook, report.exit_code) == (
+        la.Verdict.WARN,
+        la.Decision.ACTION_REQUIRED,
+        "§4.2",
+        1,
+    )
+
+
+def test_other_pipeline_warns_above_the_default_limit_and_is_critical_above_2000():
+    ok = la.summarise(events(holds([500.0] * 20, pipeline="mystery", entity="Thing")), thresholds=DEFAULTS)
     assert [(r.pipeline, r.verdict) for r in ok.groups] == [("mystery", la.Verdict.OK)]
+    warn = la.summarise(events(holds([501.0] * 20, pipeline="mystery", entity="Thing")), thresholds=DEFAULTS)
+    assert (warn.groups[0].verdict, warn.groups[0].playbook) == (la.Verdict.WARN, "§4.2")
     bad = la.summarise(events(holds([2001.0] * 20, pipeline="mystery", entity="Thing")), thresholds=DEFAULTS)
-    assert bad.groups[0].verdict is la.Verdict.CRITICAL
+    assert (bad.groups[0].verdict, bad.groups[0].decision) == (la.Verdict.CRITICAL, la.Decision.CRITICAL)
+
+
+def test_pipeline_decisions_use_the_origin_vocabulary():
+    lines = holds([300.0] * 20) + holds([1.0] * 3, pipeline="booking", entity="Slot")
+    lines += holds([10.0] * 20, pipeline="reward", entity="Season")
+    thresholds = la.resolve_thresholds({"expected_pipelines": ["enrollment", "reward"]})
+    report = la.summarise(events(lines), thresholds=thresholds)
+    assert report.pipelines == {
+        "booking": la.Decision.INSUFFICIENT_DATA,
+        "enrollment": la.Decision.NO_DATA,
+        "reward": la.Decision.OK,
+        "skill": la.Decision.ACTION_REQUIRED,
+    }
+    assert report.exit_code == 1
+
+
+def test_an_expected_pipeline_without_data_is_exit_2():
+    lines = holds([10.0] * 20)
+    thresholds = la.resolve_thresholds({"expected_pipelines": ["reward"]})
+    report = la.summarise(events(lines), thresholds=thresholds)
+    assert (report.pipelines, report.exit_code) == ({"reward": la.Decision.NO_DATA, "skill": la.Decision.OK}, 2)
+    assert la.summarise(events(lines), thresholds=DEFAULTS).exit_code == 0
+
+
+def test_extensions_are_used_when_present_and_reported_absent_when_not():
+    plan = [released(hold=10.0, wait_ms=..., hold_ms=..., outcome=...)] * 20
+    (row,) = la.summarise(events(plan), thresholds=DEFAULTS).groups
+    assert (row.wait_p95, row.rolled_back, row.absent) == (None, None, ("wait_ms", "hold_ms", "outcome", "pid", "host"))
+    arena = [released(hold=10.0, wait_ms=w, pid=7, host="h") for w in (1.0, 3.0)] + [
+        released(hold=10.0, outcome="rolled_back")
+    ]
+    (row,) = la.summarise(events(arena), thresholds=DEFAULTS).groups
+    assert (row.wait_p95, row.rolled_back, row.absent) == (round(percentile([1.0, 3.0, 1.5], 95), 3), 1, ())
 
 
 def test_insufficient_samples_exit_2_even_if_slow():
@@ -436,6 +482,9 @@ def test_build_report_windows_events_and_counts_inputs():
         "non_json": 1,
         "foreign": 0,
         "outside_window": 1,
+        "text_incidents": 0,
+        "files": 1,
+        "processes": 0,
     }
     assert report.groups[0].stats.max == 50.0
     assert report.exit_code == 0
@@ -464,6 +513,11 @@ def test_report_to_json_structure():
             "max_ms": 40.0,
             "verdict": "insufficient",
             "reasons": ["n=3 < min_samples=20"],
+            "decision": "INSUFFICIENT_DATA",
+            "playbook": None,
+            "wait_p95_ms": 1.5,
+            "rolled_back": 0,
+            "absent_fields": ["pid", "host"],
         }
     ]
     assert doc["callers"][0]["caller"] == "svc.write"
@@ -472,12 +526,18 @@ def test_report_to_json_structure():
         "by_group": {"reward.Season": 1},
         "verdict": "critical",
         "reasons": ["1 deadlock(s) > 0"],
+        "events": 1,
+        "text": 0,
+        "playbook": "§4.3",
     }
+    assert (doc["decision"], doc["pipelines"]) == ("CRITICAL", {"skill": "INSUFFICIENT_DATA"})
     assert doc["integrity_errors"]["attempts"] == 3
     assert set(doc) == {
         "schema_version",
         "verdict",
         "exit_code",
+        "decision",
+        "pipelines",
         "window",
         "counts",
         "thresholds",

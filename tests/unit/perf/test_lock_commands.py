@@ -90,13 +90,34 @@ def test_report_exit_1_on_any_deadlock(tmp_path):
     assert "Deadlocks: 1 (critical)" in out.splitlines()
 
 
-def test_report_unknown_pipeline_judged_by_critical_threshold(tmp_path):
-    log = write_log(tmp_path, [released(hold=1900.0, pipeline="mystery", entity="Thing")] * 20)
+def test_report_other_pipeline_warns_above_500_and_is_critical_above_2000(tmp_path):
+    log = write_log(tmp_path, [released(hold=400.0, pipeline="mystery", entity="Thing")] * 20)
     assert run("lock_report", log_file=log)[0] == 0
+    log = write_log(tmp_path, [released(hold=600.0, pipeline="mystery", entity="Thing")] * 20)
+    code, out, _ = run("lock_report", log_file=log)
+    assert code == 1
+    assert out.splitlines()[3].split()[-1] == "warn"
+    assert "  §4.2 mystery.Thing: p95 600 ms > 500 ms: commit boundary narrowing: hold the lock through less work" in (
+        out.splitlines()
+    )
     log = write_log(tmp_path, [released(hold=2100.0, pipeline="mystery", entity="Thing")] * 20)
     code, out, _ = run("lock_report", log_file=log)
     assert code == 1
     assert out.splitlines()[3].split()[-1] == "critical"
+
+
+def test_report_decisions_per_pipeline_and_playbook_in_text(tmp_path):
+    log = write_log(tmp_path, [released(hold=350.0)] * 20 + [deadlock()])
+    lines = run("lock_report", log_file=log)[1].splitlines()
+    start = lines.index("Decision per pipeline")
+    assert lines[start : start + 5] == [
+        "Decision per pipeline",
+        "  skill: ACTION_REQUIRED",
+        "Action (audit plan playbook)",
+        "  §4.3 deadlocks: 1 deadlock(s) > 0: deadlock incident sprint: review the lock order",
+        "  §4.1 skill.UserLicense: p95 350 ms > 200 ms: "
+        "batch-query optimisation: move the N×M reads out of the skill lock",
+    ]
 
 
 def test_report_exit_2_on_insufficient_data(tmp_path):
@@ -117,7 +138,18 @@ def test_report_exit_2_on_empty_log(tmp_path):
 def test_report_exit_2_on_missing_file(tmp_path):
     code, out, err = run("lock_report", log_file=tmp_path / "absent.log")
     assert (code, out) == (2, "")
-    assert err.startswith(f"Cannot read log file {tmp_path / 'absent.log'}")
+    assert err == f"Cannot read log file: [Errno 2] No such file or directory: '{tmp_path / 'absent.log'}'\n"
+
+
+def test_report_exit_2_on_a_glob_matching_nothing(tmp_path):
+    code, _, err = run("lock_report", log_file=str(tmp_path / "app.log*"))
+    assert code == 2
+    assert err == f"Cannot read log file: no file matches '{tmp_path / 'app.log*'}'\n"
+
+
+def test_report_exit_2_without_a_log_file():
+    code, _, err = run("lock_report")
+    assert (code, err) == (2, "--log-file is required (a path, a glob or - for stdin)\n")
 
 
 def test_report_exit_2_on_unreadable_path(tmp_path):
@@ -154,6 +186,9 @@ def test_report_json_structure_and_values(tmp_path):
         "non_json": 1,
         "foreign": 1,
         "outside_window": 0,
+        "text_incidents": 0,
+        "files": 1,
+        "processes": 0,
     }
     (group,) = doc["groups"]
     assert {k: group[k] for k in ("n", "p50_ms", "p95_ms", "p99_ms", "max_ms", "verdict")} == {
@@ -172,6 +207,9 @@ def test_report_json_structure_and_values(tmp_path):
         "rate": 0.0,
         "verdict": "insufficient",
         "reasons": ["3 lock_released event(s) < min_samples=20"],
+        "events": 0,
+        "text": 0,
+        "playbook": None,
     }
     assert doc["thresholds"]["min_samples"] == 20
 
@@ -209,7 +247,8 @@ def test_report_verbosity(tmp_path):
     normal = run("lock_report", log_file=log)[1].splitlines()
     assert "1 malformed lock event line(s) skipped; see lock_validate" in normal
     verbose = run("lock_report", log_file=log, verbosity=2)[1].splitlines()
-    assert "lines=41, events=40, lock_released=40, malformed=1, non_json=0, foreign=0, outside_window=0" in verbose
+    counts = "lines=41, events=40, lock_released=40, malformed=1, non_json=0, foreign=0, outside_window=0"
+    assert f"{counts}, text_incidents=0, files=1, processes=0" in verbose
     assert len(verbose) > len(normal)
 
 
@@ -242,13 +281,34 @@ def test_validate_exit_1_lists_malformed_events_with_line_numbers(tmp_path):
     ]
 
 
-def test_validate_exit_1_on_out_of_order_timestamps(tmp_path):
-    lines = [released(hold=1.0, at=T0), released(hold=1.0, at=T0 - timedelta(milliseconds=1))]
+def test_validate_exit_1_when_one_process_goes_back_in_time(tmp_path):
+    lines = [released(hold=1.0, at=T0, pid=7), released(hold=1.0, at=T0 - timedelta(milliseconds=1), pid=7)]
     code, out, _ = run("lock_validate", log_file=write_log(tmp_path, lines))
     assert code == 1
     assert out.splitlines()[0] == (
         "line 2: timestamp 2026-02-24T09:59:59.999000+00:00 is earlier than line 1 (2026-02-24T10:00:00+00:00)"
+        " of the same process 7"
     )
+
+
+def test_validate_tolerates_a_few_ms_across_processes_or_without_a_pid(tmp_path):
+    for pids in [(7, 8), (None, None)]:
+        lines = [
+            released(hold=1.0, at=T0 + timedelta(milliseconds=3 * i) - (i % 2) * timedelta(milliseconds=5), pid=pid)
+            for i, pid in enumerate(pids * 3)
+        ]
+        log = write_log(tmp_path, [line.replace(', "pid": null', "") for line in lines])
+        assert run("lock_validate", log_file=log)[0] == 0
+        assert run("lock_validate", log_file=log, skew_ms=1)[0] == 1
+
+
+def test_validate_names_the_file_when_several_are_read(tmp_path):
+    good = write_log(tmp_path, [released(hold=1.0)])
+    bad = tmp_path / "worker2.log"
+    bad.write_text(released(hold=1.0, outcome="x") + "\n")
+    code, out, _ = run("lock_validate", log_file=[str(good), str(bad)])
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"{bad}:1: outcome: must be one of")
 
 
 def test_validate_strict_makes_non_json_lines_errors(tmp_path):
@@ -291,7 +351,7 @@ def test_validate_verbosity_0_prints_nothing(tmp_path):
     assert run("lock_validate", log_file=log, verbosity=0)[:2] == (1, "")
 
 
-@pytest.mark.parametrize("command", ["lock_report", "lock_validate"])
+@pytest.mark.parametrize("command", ["lock_report", "lock_validate", "lock_decision"])
 def test_help_documents_exit_codes(command):
     from django.core.management import load_command_class
 
@@ -300,3 +360,16 @@ def test_help_documents_exit_codes(command):
     assert "Exit codes:\n  0  " in text
     assert "\n  1  " in text
     assert "\n  2  " in text
+
+
+def test_report_thresholds_file_overrides_settings_and_defaults(tmp_path, settings):
+    log = write_log(tmp_path, [released(hold=250.0)] * 20)
+    relaxed = tmp_path / "thresholds.json"
+    relaxed.write_text(json.dumps({"pipeline_p95_warn_ms": {"skill": 300}}))
+    settings.LOCK_REPORT_THRESHOLDS = {"pipeline_p95_warn_ms": {"skill": 100}}
+    assert run("lock_report", log_file=log)[0] == 1
+    assert run("lock_report", log_file=log, thresholds=relaxed)[0] == 0
+    broken = tmp_path / "broken.json"
+    broken.write_text('["not", "an", "object"]')
+    code, out, err = run("lock_report", log_file=log, thresholds=broken)
+    assert (code, out, err) == (2, "", f"Invalid LOCK_REPORT_THRESHOLDS: {broken} must hold a JSON object\n")
