@@ -59,7 +59,7 @@ How the end of the transaction is observed
     otherwise.
 
 Emission goes through the stdlib ``arena.locks`` logger, one JSON object per
-line (``perf.logging.JsonFormatter``). Settings send it to stdout by default
+line (``core.logging.JsonFormatter``). Settings send it to stdout by default
 (12-factor: the platform collects the stream), to ``LOCK_LOG_FILE`` when that is
 set, and nowhere under tests (``LOCK_LOG=off``). Events are timestamped and
 written under one process-wide lock so that the lines of one process stay in

@@ -227,7 +227,7 @@ def test_every_event_names_its_process(lock_events):
 EMIT = """
 import os, django
 django.setup()
-from perf.lock_events import emit_incident
+from core.locking import emit_incident
 emit_incident(event="lock_deadlock", pipeline="reward", entity_type="Season", entity_id=1, caller="child")
 print("child pid", os.getpid())
 """
