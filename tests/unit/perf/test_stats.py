@@ -125,7 +125,7 @@ def test_a_hot_path_missing_from_the_base_is_new_and_passes() -> None:
 
 
 def test_too_few_rounds_are_not_judged_on_timing() -> None:
-    verdict = judge(scaled(2.0)[:3], base=BASE[:3])
+    verdict = judge(scaled(2.0)[: guard.MIN_PAIRED_ROUNDS - 1], base=BASE[: guard.MIN_PAIRED_ROUNDS - 1])
     assert (verdict.status, verdict.failed) == (guard.OK, False)
     assert "not judged" in verdict.detail
 
