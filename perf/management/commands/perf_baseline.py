@@ -219,6 +219,6 @@ def format_table(head: dict[str, Any], base: dict[str, Any] | None, verdicts: li
         lines.append(
             f"Δ: estimated slowdown against base {base['environment']['commit']} (Hodges-Lehmann of per-round "
             "median ratios); 99% ≥: its one-sided lower bound; MDE: the smallest slowdown this run would catch "
-            f"95% of the time. Fails when Δ > {guard.GATE:.0%} and 99% ≥ > 0, or when queries grow."
+            f"95% of the time. Fails when Δ > {guard.GATE:.0%} and 99% ≥ > {guard.MARGIN:.0%}, or when queries grow."
         )
     return "\n".join(lines)

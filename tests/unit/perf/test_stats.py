@@ -87,7 +87,7 @@ def test_guard_fails_a_consistent_20_percent_slowdown() -> None:
     assert (verdict.status, verdict.failed) == (guard.REGRESSION, True)
     assert verdict.change == pytest.approx(0.2, abs=0.01)
     assert verdict.low is not None
-    assert 0 < verdict.low < 0.2
+    assert guard.MARGIN < verdict.low < 0.2
 
 
 def test_guard_does_not_fail_a_slowdown_under_the_gate() -> None:
@@ -140,7 +140,9 @@ def test_the_minimal_detectable_effect_grows_with_the_noise() -> None:
     quiet = guard.Estimate(log_change=0.0, standard_error=0.02, rounds=20)
     noisy = guard.Estimate(log_change=0.0, standard_error=0.06, rounds=20)
     assert quiet.mde == pytest.approx(math.expm1(math.log1p(guard.GATE) + guard.Z_POWER * 0.02))
-    assert noisy.mde == pytest.approx(math.expm1((guard.Z_CONFIDENCE + guard.Z_POWER) * 0.06))
+    assert noisy.mde == pytest.approx(
+        math.expm1(math.log1p(guard.MARGIN) + (guard.Z_CONFIDENCE + guard.Z_POWER) * 0.06)
+    )
 
 
 @pytest.mark.parametrize(
