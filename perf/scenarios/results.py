@@ -58,7 +58,7 @@ class ResultsScenario(Scenario):
             for p in positions
         )
         # Created after the round-1 matches: each next match has the higher pk, the
-        # order in which confirmations lock (see tournaments.match_services).
+        # order in which confirmations lock (see tournaments.services.matches).
         following = Match.objects.bulk_create(Match(tournament=self.tournament, round=2, position=p) for p in positions)
         for match, next_match in zip(matches, following, strict=True):
             match.next_match, match.next_slot = next_match, Match.Slot.A

@@ -74,3 +74,12 @@ def test_missing_markers_or_baselines_exit_2(baselines: Path, tmp_path: Path) ->
         readme("--readme", str(path), "--baselines", str(tmp_path / "empty"))
     assert (no_markers.value.returncode, no_baselines.value.returncode) == (2, 2)
     assert path.read_text() == "# no markers\n"
+
+
+def test_the_trend_reads_every_committed_version_of_a_baseline() -> None:
+    from perf import guard, history
+
+    versions = history.baseline_history(guard.baseline_path("sqlite"))
+    assert len(versions) >= 2  # saved in more than one commit since the first perf suite
+    assert [version["date"] for version in versions] == sorted(version["date"] for version in versions)
+    assert all("registration" in version["hot_paths"] for version in versions)
