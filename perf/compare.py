@@ -118,11 +118,11 @@ class ArmResult:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def git(*args: str, cwd: Path = TREE) -> str:
+def git(*args: str, cwd: Path | None = None) -> str:
     executable = shutil.which("git")
     if executable is None:
         raise BaseUnavailable("git is not installed: the base commit cannot be measured")
-    done = subprocess.run([executable, *args], cwd=cwd, capture_output=True, text=True)  # noqa: S603 - fixed argv
+    done = subprocess.run([executable, *args], cwd=cwd or TREE, capture_output=True, text=True)  # noqa: S603 - fixed argv
     if done.returncode != 0:
         raise BaseUnavailable(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
     return done.stdout.strip()
@@ -147,13 +147,18 @@ def export_commit(commit: str, into: Path) -> Path:
     """The tree of ``commit`` under ``into`` (``git archive``: no worktree to clean up)."""
     into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.Popen(  # noqa: S603 - fixed argv
-        [shutil.which("git") or "git", "archive", "--format=tar", commit], cwd=TREE, stdout=subprocess.PIPE
+        [shutil.which("git") or "git", "archive", "--format=tar", commit],
+        cwd=TREE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     extracted = subprocess.run(  # noqa: S603 - fixed argv
         [shutil.which("tar") or "tar", "-x", "-C", str(into)], stdin=archive.stdout, capture_output=True
     )
     if archive.wait() != 0 or extracted.returncode != 0:
-        raise BaseUnavailable(f"could not export commit {commit[:12]}: {extracted.stderr.decode().strip()}")
+        # git's own complaint says why; tar's ("not a tar archive") only echoes it.
+        reason = archive.stderr.read().decode().strip() if archive.stderr else ""
+        raise BaseUnavailable(f"could not export commit {commit[:12]}: {reason or extracted.stderr.decode().strip()}")
     return into
 
 

@@ -111,6 +111,21 @@ def test_a_base_commit_that_does_not_exist_exits_2() -> None:
     assert message.startswith("the base cannot be measured: git rev-parse")
 
 
+def test_compare_without_git_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git on PATH
+    code, message = exit_code("--compare", "--against", "HEAD", *ME)
+    assert code == 2
+    assert message == "the base cannot be measured: git is not installed: the base commit cannot be measured"
+
+
+def test_compare_outside_a_git_checkout_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(compare, "TREE", tmp_path)  # a tree exported without its history
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    code, message = exit_code("--compare", "--against", "HEAD", *ME)
+    assert code == 2
+    assert message.startswith("the base cannot be measured: git rev-parse --git-dir: fatal: not a git repository")
+
+
 def test_a_base_whose_scenarios_do_not_import_exits_2(base_tree: Path) -> None:
     (base_tree / "perf" / "scenarios" / "broken_import.py").write_text("import nowhere_to_be_found\n")
     code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME)
