@@ -77,7 +77,9 @@ def test_compare_against_the_same_code_exits_0(base_tree: Path, tmp_path: Path) 
 
 @pytest.mark.parametrize("kind", compare.SLOWDOWN_KINDS)
 def test_a_slowdown_injected_at_the_request_handler_exits_1(base_tree: Path, kind: str) -> None:
-    code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME, "--inject", f"{kind}:100:/api/auth/")
+    # Eight short rounds prove the wiring, not the guard's sensitivity (tests/perf does that):
+    # a 5x slowdown stays far above their MDE even on a loaded machine, where +100% did not.
+    code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME, "--inject", f"{kind}:400:/api/auth/")
     assert (code, message) == (1, "SLO guard failed: synthetic_me: regression")
 
 
