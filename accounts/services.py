@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -9,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.errors import ErrorCode
 from core.errors import Conflict, InvalidInput
+from core.ratelimit import Rate, window_increment, window_peek
 from economy.services import wallet_create
 
 
@@ -33,3 +37,35 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> tupl
 def token_for(*, user: User) -> Token:
     token, _ = Token.objects.get_or_create(user=user)
     return token
+
+
+def _login_failure_keys(*, username: str, ip: str) -> list[tuple[str, Rate]]:
+    """The counters a failed sign-in feeds, with their rates (unset rates are skipped).
+
+    The username is hashed: it is client input, and a cache key must stay short and
+    free of spaces whatever was typed; case-folded, as Django's login is case-sensitive
+    but an attacker trying "Admin" and "admin" is one attacker.
+    """
+    rates = settings.LOGIN_THROTTLE_RATES
+    digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
+    keys = [("username", f"login-fail:user:{digest}"), ("ip", f"login-fail:ip:{ip}")]
+    return [(key, Rate.parse(rates[name])) for name, key in keys if rates.get(name)]
+
+
+def login_throttle_wait(*, username: str, ip: str) -> int | None:
+    """Seconds until a sign-in may be tried again, or None when it may be tried now.
+
+    Checked before the password is: a throttled attempt costs no hashing and reveals
+    nothing about the password.
+    """
+    waits = []
+    for key, rate in _login_failure_keys(username=username, ip=ip):
+        window = window_peek(key, window_seconds=rate.window_seconds)
+        if window.count >= rate.limit:
+            waits.append(window.retry_after())
+    return max(waits) if waits else None
+
+
+def login_failure_record(*, username: str, ip: str) -> None:
+    for key, rate in _login_failure_keys(username=username, ip=ip):
+        window_increment(key, window_seconds=rate.window_seconds)

@@ -8,6 +8,7 @@ refuses to start without a real ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import sys
@@ -35,7 +36,15 @@ if not SECRET_KEY:
 elif ENVIRONMENT == "production" and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-")):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production (50+ random characters)")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+if ENVIRONMENT == "production" and DEBUG:
+    # DEBUG's technical pages print settings and the request: never on a public server.
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production")
+
+# Production names its hosts: the development default would accept any Host header's
+# poisoning of absolute URLs only on loopback, but a public server must say what it serves.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if ENVIRONMENT == "production" else ["127.0.0.1", "localhost", "testserver"])
+if ENVIRONMENT == "production" and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -67,6 +76,7 @@ if PERF_APP:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.admin_access.AdminGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +132,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if ENVIRONMENT == "production" and not REDIS_URL:
+    # Without Redis, throttles count per worker and events never leave the worker that
+    # published them: a multi-worker deployment would be silently wrong.
+    raise ImproperlyConfigured("REDIS_URL must be set when DJANGO_ENV=production")
 # Namespaces every key and channel this deployment writes to a shared Redis.
 REDIS_PREFIX = env_str("REDIS_PREFIX", "arena")
 if REDIS_URL:
@@ -193,6 +207,25 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
 
+# Failed sign-ins, on every login path (API token, admin): per username (a password
+# guessed from many addresses) and per client address (many usernames from one). Only
+# failures count, so a user who types their password right is never slowed down.
+# See docs/security.md "Brute force".
+LOGIN_THROTTLE_RATES = {
+    "username": _throttle_rate("THROTTLE_LOGIN_USERNAME_RATE", "" if ENVIRONMENT == "test" else "10/hour"),
+    "ip": _throttle_rate("THROTTLE_LOGIN_IP_RATE", "" if ENVIRONMENT == "test" else "100/hour"),
+}
+
+# The organizer admin (docs/security.md "Brute force"): ADMIN_ENABLED=0 removes it;
+# ADMIN_ALLOWED_NETWORKS (comma-separated addresses or CIDR networks) limits who reaches it.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=True)
+ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS", [])
+for _network in ADMIN_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(f"ADMIN_ALLOWED_NETWORKS: {_network!r} is not an address or network") from None
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arena API",
     "DESCRIPTION": "Reference competitive-gaming platform: registration, results, broadcast, wallets.",
@@ -218,7 +251,12 @@ STORAGES = {
 }
 # Outside DEBUG, WhiteNoise serves static files straight from the finders in dev/test.
 WHITENOISE_USE_FINDERS = ENVIRONMENT != "production"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # API bodies are tiny; a 1 MB body is refused early.
+# API bodies are tiny. The ASGI entry point refuses a larger body with a 413 before Django
+# reads it (config/body_limit.py); Django's own check is the same figure, for WSGI.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 256 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Django spools a body above this size to a temporary file: a body under the cap never does.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, REQUEST_BODY_MAX_BYTES)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import config.converters  # noqa: F401  (registers <id:...> before the includes below)
 from config import errors
+from config.admin_access import ThrottledAdminAuthenticationForm
 from config.health import healthz
 from core.metrics import metrics_view
 
@@ -25,6 +26,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("realtime.urls")),
 ]
+
+# Every login path shares the failed-sign-in throttle (accounts.services).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 handler400 = errors.handler400
 handler403 = errors.handler403
