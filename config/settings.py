@@ -40,9 +40,9 @@ if ENVIRONMENT == "production" and DEBUG:
     # DEBUG's technical pages print settings and the request: never on a public server.
     raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production")
 
-# Production names its hosts: the development default would accept any Host header's
-# poisoning of absolute URLs only on loopback, but a public server must say what it serves.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if ENVIRONMENT == "production" else ["127.0.0.1", "localhost", "testserver"])
+# Production names the hosts it serves; the loopback default is for development only.
+_LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if ENVIRONMENT == "production" else _LOOPBACK_HOSTS)
 if ENVIRONMENT == "production" and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
