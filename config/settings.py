@@ -258,6 +258,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # Django spools a body above this size to a temporary file: a body under the cap never does.
 FILE_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, REQUEST_BODY_MAX_BYTES)
 
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reporting.ConnectionSafeExceptionReporterFilter"
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
