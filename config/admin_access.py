@@ -8,7 +8,6 @@ request costs no session lookup.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 
 from accounts.services import login_failure_record, login_throttle_wait
+from core.network import address_in_networks
 
 ADMIN_PREFIX = "/admin/"
 
@@ -28,11 +28,7 @@ def admin_allowed(*, remote_addr: str) -> bool:
     networks = settings.ADMIN_ALLOWED_NETWORKS
     if not networks:
         return True
-    try:
-        address = ipaddress.ip_address(remote_addr)
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(network) for network in networks)
+    return address_in_networks(remote_addr, networks)
 
 
 class AdminGateMiddleware:

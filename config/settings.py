@@ -220,11 +220,19 @@ LOGIN_THROTTLE_RATES = {
 # ADMIN_ALLOWED_NETWORKS (comma-separated addresses or CIDR networks) limits who reaches it.
 ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=True)
 ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS", [])
-for _network in ADMIN_ALLOWED_NETWORKS:
+# /metrics (docs/security.md): a scraper sends "Authorization: Bearer $METRICS_TOKEN", or
+# scrapes from an address in METRICS_ALLOWED_NETWORKS (loopback by default).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN is too short (32+ random characters)")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1", "::1"])
+for _network in [*ADMIN_ALLOWED_NETWORKS, *METRICS_ALLOWED_NETWORKS]:
     try:
         ipaddress.ip_network(_network)
     except ValueError:
-        raise ImproperlyConfigured(f"ADMIN_ALLOWED_NETWORKS: {_network!r} is not an address or network") from None
+        raise ImproperlyConfigured(
+            f"{_network!r} is not an address or network (ADMIN_/METRICS_ALLOWED_NETWORKS)"
+        ) from None
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arena API",

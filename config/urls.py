@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 import config.converters  # noqa: F401  (registers <id:...> before the includes below)
 from config import errors
 from config.admin_access import ThrottledAdminAuthenticationForm
 from config.health import healthz
+from config.schema_view import CachedSchemaApi
 from core.metrics import metrics_view
 
 api_patterns: list[URLPattern | URLResolver] = [
@@ -13,7 +14,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("teams/", include("teams.urls")),
     path("economy/", include("economy.urls")),
     path("", include("tournaments.urls")),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", CachedSchemaApi.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", errors.api_not_found),

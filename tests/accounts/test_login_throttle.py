@@ -29,9 +29,7 @@ def _token(username: str, password: str, ip: str):
 
 
 def _admin_login(client, username: str, password: str, ip: str):
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_api_login_is_throttled_per_username_across_addresses(login_limits, captain):
