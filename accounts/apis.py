@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import ErrorCode
-from accounts.services import login_failure_record, login_throttle_wait, token_for, user_create
+from accounts.services import login_failure_record, login_throttle_wait, token_for, token_revoke, user_create
+from config.auth import authenticated_user
 from core.errors import InvalidInput
 
 
@@ -64,6 +65,15 @@ class TokenCreateApi(APIView):
             login_failure_record(username=username, ip=ip)
             raise InvalidInput("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
         return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
+
+
+class TokenRevokeApi(APIView):
+    """Delete the caller's API token: every client using it is signed out."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        token_revoke(user=authenticated_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

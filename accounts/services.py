@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.errors import ErrorCode
+from accounts.selectors import token_refusal
 from core.errors import Conflict, InvalidInput
 from core.ratelimit import Rate, window_increment, window_peek
 from economy.services import wallet_create
@@ -34,9 +35,21 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> tupl
     return candidate, Token.objects.create(user=candidate)
 
 
+@transaction.atomic
 def token_for(*, user: User) -> Token:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+    """The user's API token: the current one, or a new one when it has expired or is a demo token."""
+    token, created = Token.objects.select_related("user").get_or_create(user=user)
+    if created or token_refusal(token=token) is None:
+        return token
+    # Compare-and-delete on the old key: two concurrent sign-ins replace it once.
+    Token.objects.filter(key=token.key).delete()
+    return Token.objects.get_or_create(user=user)[0]
+
+
+def token_revoke(*, user: User) -> bool:
+    """Delete the user's API token (sign-out everywhere it was used); whether there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0
 
 
 def _login_failure_keys(*, username: str, ip: str) -> list[tuple[str, Rate]]:

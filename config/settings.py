@@ -12,6 +12,7 @@ import ipaddress
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -180,7 +181,7 @@ def _throttle_rate(name: str, default: str) -> str | None:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -206,6 +207,9 @@ REST_FRAMEWORK = {
     # server already rewrites the address from trusted proxies (FORWARDED_ALLOW_IPS).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
+
+# API tokens expire this long after they were issued (signing in again issues a new one).
+API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1))
 
 # Failed sign-ins, on every login path (API token, admin): per username (a password
 # guessed from many addresses) and per client address (many usernames from one). Only

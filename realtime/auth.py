@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 
-from realtime.selectors import user_for_token
+from accounts.selectors import user_for_token
 
 
 def query_param(scope: dict, name: str) -> str | None:
