@@ -201,6 +201,8 @@ REST_FRAMEWORK = {
         # of times); tests/api/hardening switches them on.
         "auth": _throttle_rate("THROTTLE_AUTH_RATE", "" if ENVIRONMENT == "test" else "20/minute"),
         "transfers": _throttle_rate("THROTTLE_TRANSFERS_RATE", "" if ENVIRONMENT == "test" else "120/minute"),
+        # WebSocket tickets, per user: a reconnecting page asks for one per attempt.
+        "tickets": _throttle_rate("THROTTLE_TICKETS_RATE", "" if ENVIRONMENT == "test" else "60/minute"),
     },
     # 0: the throttle keys anonymous clients by the socket's address, never by a
     # client-supplied X-Forwarded-For (DRF's default, None, trusts that header). The
@@ -302,6 +304,10 @@ ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimu
 # per-process hub, or stock Channels group_send (the perf app's, to measure against).
 REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 200, minimum=1)
 REALTIME_QUEUE_SIZE = env_int("REALTIME_QUEUE_SIZE", 256, minimum=1)
+# Sockets authenticate with a single-use ticket (realtime/tickets.py) or the session;
+# the API token in the URL (?token=) is accepted only outside production, for scripts.
+REALTIME_TICKET_TTL_SECONDS = env_int("REALTIME_TICKET_TTL_SECONDS", 30, minimum=1)
+REALTIME_URL_TOKENS = env_bool("REALTIME_URL_TOKENS", default=ENVIRONMENT != "production")
 REALTIME_FANOUT = env_choice("REALTIME_FANOUT", "hub", {"hub", "channels"})
 if REALTIME_FANOUT == "channels" and not PERF_APP:
     raise ImproperlyConfigured("REALTIME_FANOUT=channels is the perf app's stock fan-out: it needs PERF_APP")

@@ -13,6 +13,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/", include("accounts.urls")),
     path("teams/", include("teams.urls")),
     path("economy/", include("economy.urls")),
+    path("realtime/", include("realtime.api_urls")),
     path("", include("tournaments.urls")),
     path("schema/", CachedSchemaApi.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -17,11 +17,14 @@ finalizing): codes are part of the API. docs/architecture.md writes the policy d
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.contrib.auth.models import AnonymousUser, User
 
 from core.errors import Forbidden
 from tournaments.errors import ErrorCode
-from tournaments.selectors.tournaments import tournament_organizer_id
+from tournaments.models import Tournament
+from tournaments.selectors.tournaments import WatchFacts, tournament_organizer_id, tournament_watch_facts
 
 Actor = User | AnonymousUser
 
@@ -62,3 +65,34 @@ def tournament_run_require(*, actor: Actor, tournament_id: int, code: ErrorCode 
     if is_moderator(actor):
         return
     tournament_run_check(actor=actor, organizer_id=tournament_organizer_id(tournament_id=tournament_id), code=code)
+
+
+# --- Who may watch (the WebSocket; docs/security.md "Tournament visibility") ------------------
+
+
+class WatchRefusal(StrEnum):
+    UNKNOWN = "unknown"  # no such tournament, or a draft the actor may not see: nothing to reveal
+    NOT_PARTICIPANT = "not_participant"
+
+
+def watch_refusal(*, actor: Actor, facts: WatchFacts | None) -> WatchRefusal | None:
+    """Why ``actor`` may not watch, or None when they may.
+
+    * a draft: whoever may run it (its organizer; staff moderate every tournament);
+    * once open, ``public``: any signed-in user;
+    * once open, ``participants``: whoever may run it, and players on an active roster.
+    """
+    if facts is None:
+        return WatchRefusal.UNKNOWN
+    runs_it = may_run(actor, organizer_id=facts.organizer_id)
+    if facts.status == Tournament.Status.DRAFT:
+        return None if runs_it else WatchRefusal.UNKNOWN
+    if facts.visibility == Tournament.Visibility.PUBLIC or runs_it or facts.is_participant:
+        return None
+    return WatchRefusal.NOT_PARTICIPANT
+
+
+def tournament_watch_check(*, actor: Actor, tournament_id: int) -> WatchRefusal | None:
+    """``watch_refusal`` for a tournament not yet read (one query)."""
+    facts = tournament_watch_facts(tournament_id=tournament_id, user_id=actor.pk)
+    return watch_refusal(actor=actor, facts=facts)

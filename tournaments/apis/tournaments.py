@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
+from tournaments.models import Tournament
 from tournaments.selectors.tournaments import tournament_get, tournament_list
 from tournaments.services.status import tournament_close, tournament_create, tournament_open
 
@@ -22,6 +23,7 @@ class TournamentOutputSerializer(serializers.Serializer):
     season_id = serializers.IntegerField(allow_null=True)
     organizer_id = serializers.IntegerField()
     status = serializers.CharField()
+    visibility = serializers.CharField()
     max_teams = serializers.IntegerField()
     team_size = serializers.IntegerField()
     registration_opens_at = serializers.DateTimeField(allow_null=True)
@@ -42,6 +44,7 @@ class TournamentCreateApi(APIView):
         registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
         registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
         entry_fee = StrictIntegerField(required=False, min_value=0, max_value=10**12)
+        visibility = serializers.ChoiceField(choices=Tournament.Visibility.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={201: TournamentOutputSerializer})
     def post(self, request: Request) -> Response:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from core.errors import NotFound
 from tournaments.errors import ErrorCode
-from tournaments.models import Tournament
+from tournaments.models import RosterEntry, Tournament
 
 
 def tournament_get(*, tournament_id: int) -> Tournament:
@@ -24,3 +26,26 @@ def tournament_list() -> QuerySet[Tournament]:
 def tournament_organizer_id(*, tournament_id: int) -> int | None:
     """The organizer's id, or None for an unknown tournament (one query, one column)."""
     return Tournament.objects.filter(pk=tournament_id).values_list("organizer_id", flat=True).first()
+
+
+@dataclass(frozen=True)
+class WatchFacts:
+    """What the watch policy needs about one tournament and one user."""
+
+    organizer_id: int
+    status: str
+    visibility: str
+    is_participant: bool
+
+
+def tournament_watch_facts(*, tournament_id: int, user_id: int | None) -> WatchFacts | None:
+    """The tournament's organizer, status and visibility, and whether ``user_id`` is on one of
+    its active rosters; None for an unknown tournament. One query (the roster test is a subquery)."""
+    on_roster = RosterEntry.objects.filter(tournament_id=OuterRef("pk"), user_id=user_id, active=True)
+    row = (
+        Tournament.objects.filter(pk=tournament_id)
+        .annotate(is_participant=Exists(on_roster))
+        .values_list("organizer_id", "status", "visibility", "is_participant")
+        .first()
+    )
+    return None if row is None else WatchFacts(*row)
