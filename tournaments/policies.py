@@ -21,10 +21,15 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser, User
 
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from tournaments.errors import ErrorCode
 from tournaments.models import Tournament
-from tournaments.selectors.tournaments import WatchFacts, tournament_organizer_id, tournament_watch_facts
+from tournaments.selectors.tournaments import (
+    WatchFacts,
+    tournament_has_player,
+    tournament_organizer_id,
+    tournament_watch_facts,
+)
 
 Actor = User | AnonymousUser
 
@@ -96,3 +101,20 @@ def tournament_watch_check(*, actor: Actor, tournament_id: int) -> WatchRefusal 
     """``watch_refusal`` for a tournament not yet read (one query)."""
     facts = tournament_watch_facts(tournament_id=tournament_id, user_id=actor.pk)
     return watch_refusal(actor=actor, facts=facts)
+
+
+def tournament_view_check(*, actor: Actor, tournament: Tournament) -> None:
+    """The HTTP detail follows the watch policy: what a listener may not watch, a reader may not read.
+
+    Refused as "no such tournament" (a draft or a participants-only tournament reveals
+    nothing to an outsider). Costs a query only for a participants-only tournament read
+    by someone who does not run it (the roster test).
+    """
+    if may_run(actor, organizer_id=tournament.organizer_id):
+        return
+    visible = tournament.status != Tournament.Status.DRAFT and (
+        tournament.visibility == Tournament.Visibility.PUBLIC
+        or tournament_has_player(tournament_id=tournament.pk, user_id=actor.pk)
+    )
+    if not visible:
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.errors import NotFound
 from tournaments.errors import ErrorCode
@@ -19,8 +19,19 @@ def tournament_get(*, tournament_id: int) -> Tournament:
         raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND) from None
 
 
-def tournament_list() -> QuerySet[Tournament]:
-    return Tournament.objects.order_by("-pk")
+def tournament_list(*, viewer_id: int | None = None, moderator: bool = False) -> QuerySet[Tournament]:
+    """Tournaments ``viewer_id`` may see (tournaments/policies.py ``watch_refusal``), newest first.
+
+    Moderators see all. Anyone else: open public ones, their own, and participants-only
+    ones they play in; a draft is its organizer's alone.
+    """
+    tournaments = Tournament.objects.order_by("-pk")
+    if moderator:
+        return tournaments
+    on_roster = RosterEntry.objects.filter(tournament_id=OuterRef("pk"), user_id=viewer_id, active=True)
+    open_to_all = ~Q(status=Tournament.Status.DRAFT) & Q(visibility=Tournament.Visibility.PUBLIC)
+    played_in = ~Q(status=Tournament.Status.DRAFT) & Q(Exists(on_roster))
+    return tournaments.filter(open_to_all | Q(organizer_id=viewer_id) | played_in)
 
 
 def tournament_organizer_id(*, tournament_id: int) -> int | None:
@@ -49,3 +60,7 @@ def tournament_watch_facts(*, tournament_id: int, user_id: int | None) -> WatchF
         .first()
     )
     return None if row is None else WatchFacts(*row)
+
+
+def tournament_has_player(*, tournament_id: int, user_id: int | None) -> bool:
+    return RosterEntry.objects.filter(tournament_id=tournament_id, user_id=user_id, active=True).exists()

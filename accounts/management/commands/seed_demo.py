@@ -128,9 +128,11 @@ class Command(BaseCommand):
             f"  curl -s -H 'Authorization: Token {carol}' {base}/api/economy/wallet/",
             "",
             "Watch the tournament live:",
-            f"  browser:   {base}/tournaments/{tournament.pk}/live/?token={carol}",
-            f"  websocket: ws://127.0.0.1:8000/ws/tournaments/{tournament.pk}/?token={carol}&since=0",
-            "             (send an Origin header, e.g. Origin: http://127.0.0.1:8000; browsers do)",
+            f"  browser:   sign in at {base}/admin/ (organizer), then open {base}/tournaments/{tournament.pk}/live/",
+            f"  websocket: curl -s -X POST -H 'Authorization: Token {carol}' {base}/api/realtime/tickets/",
+            f"             then ws://127.0.0.1:8000/ws/tournaments/{tournament.pk}/?ticket=<ticket>&since=0",
+            "             (a ticket opens one socket within 30 s; send an Origin header, e.g.",
+            "             Origin: http://127.0.0.1:8000; browsers do)",
             f"API docs: {base}/api/docs/",
         ]
         self.stdout.write("\n".join(lines))
