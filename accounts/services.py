@@ -62,7 +62,7 @@ def _login_failure_keys(*, username: str, ip: str) -> list[tuple[str, Rate]]:
     rates = settings.LOGIN_THROTTLE_RATES
     digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
     keys = [("username", f"login-fail:user:{digest}"), ("ip", f"login-fail:ip:{ip}")]
-    return [(key, Rate.parse(rates[name])) for name, key in keys if rates.get(name)]
+    return [(key, Rate.parse(rate)) for name, key in keys if (rate := rates.get(name))]
 
 
 def login_throttle_wait(*, username: str, ip: str) -> int | None:

@@ -25,7 +25,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# Loose on purpose: Django's handler and Channels' apps each type scope/receive/send their own way.
+ASGIApp = Callable[..., Awaitable[None]]
 
 CODE = "request_too_large"
 

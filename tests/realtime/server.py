@@ -61,7 +61,7 @@ def _session_for(user) -> str:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return session.session_key
+    return session.session_key or ""
 
 
 def _publish_many(tournament_id: int, count: int, type: str) -> list[int]:  # noqa: A002

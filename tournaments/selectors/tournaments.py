@@ -28,7 +28,7 @@ def tournament_list(*, viewer_id: int | None = None, moderator: bool = False) ->
     tournaments = Tournament.objects.order_by("-pk")
     if moderator:
         return tournaments
-    on_roster = RosterEntry.objects.filter(tournament_id=OuterRef("pk"), user_id=viewer_id, active=True)
+    on_roster = _roster_of(viewer_id).filter(tournament_id=OuterRef("pk"))
     open_to_all = ~Q(status=Tournament.Status.DRAFT) & Q(visibility=Tournament.Visibility.PUBLIC)
     played_in = ~Q(status=Tournament.Status.DRAFT) & Q(Exists(on_roster))
     return tournaments.filter(open_to_all | Q(organizer_id=viewer_id) | played_in)
@@ -52,7 +52,7 @@ class WatchFacts:
 def tournament_watch_facts(*, tournament_id: int, user_id: int | None) -> WatchFacts | None:
     """The tournament's organizer, status and visibility, and whether ``user_id`` is on one of
     its active rosters; None for an unknown tournament. One query (the roster test is a subquery)."""
-    on_roster = RosterEntry.objects.filter(tournament_id=OuterRef("pk"), user_id=user_id, active=True)
+    on_roster = _roster_of(user_id).filter(tournament_id=OuterRef("pk"))
     row = (
         Tournament.objects.filter(pk=tournament_id)
         .annotate(is_participant=Exists(on_roster))
@@ -63,4 +63,11 @@ def tournament_watch_facts(*, tournament_id: int, user_id: int | None) -> WatchF
 
 
 def tournament_has_player(*, tournament_id: int, user_id: int | None) -> bool:
-    return RosterEntry.objects.filter(tournament_id=tournament_id, user_id=user_id, active=True).exists()
+    return _roster_of(user_id).filter(tournament_id=tournament_id).exists()
+
+
+def _roster_of(user_id: int | None) -> QuerySet[RosterEntry]:
+    """The user's active roster entries; none for an anonymous actor (no id)."""
+    if user_id is None:
+        return RosterEntry.objects.none()
+    return RosterEntry.objects.filter(user_id=user_id, active=True)
