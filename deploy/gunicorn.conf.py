@@ -36,7 +36,8 @@ proc_name = "arena"
 # directory and a scrape of /metrics sums them, whichever worker answers. Set here, in
 # the arbiter, so each worker inherits it before it imports prometheus_client; emptied
 # at start so a restarted server does not report the last run's counts.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="arena-prometheus-"))
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="arena-prometheus-")
 
 
 def on_starting(server) -> None:

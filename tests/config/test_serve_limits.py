@@ -2,6 +2,9 @@
 
 * A 50 MB body gets its 413 after the headers (declared length) or after the cap
   (chunked), while the client is still sending; the server's temp directory stays empty.
+  (Django's spool file is an unlinked ``O_TMPFILE`` on Linux, invisible to a directory
+  listing; what proves nothing was spooled is that the server answered after reading
+  at most the cap, which is below Django's roll-over size, FILE_UPLOAD_MAX_MEMORY_SIZE.)
 * ``/metrics`` sums both workers (prometheus multiprocess mode): every scrape, whichever
   worker answers it, counts every request.
 """
