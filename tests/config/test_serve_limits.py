@@ -121,7 +121,16 @@ def _post_huge(port: int, *, chunked: bool) -> tuple[bytes, int]:
                 break
             sent += len(piece)
         client.settimeout(10)
-        return client.recv(4096), sent
+        return _read_until_closed(client), sent
+
+
+def _read_until_closed(client: socket.socket) -> bytes:
+    """The whole response: the server sends ``Connection: close`` and closes after the body."""
+    received = b""
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := client.recv(65536):
+            received += chunk
+    return received
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
@@ -131,7 +140,9 @@ def test_fifty_megabytes_get_413_before_they_are_sent_and_nothing_is_spooled(ser
     response, sent = _post_huge(port, chunked=chunked)
 
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
-    assert b'"code": "request_too_large"' in response
+    # The JSON body itself is asserted in test_body_limit.py: here the server closes a socket
+    # with unread data, and the kernel's RST may discard the body before the client reads it.
+    assert b"content-type: application/json" in response.lower()
     assert sent < FIFTY_MB // 4  # answered while the client was still sending
     assert _directory_bytes(spool) == 0
 
