@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import ErrorCode
-from accounts.services import token_for, user_create
+from accounts.services import login_failure_record, login_throttle_wait, token_for, token_revoke, user_create
+from config.auth import authenticated_user
 from core.errors import InvalidInput
 
 
@@ -55,10 +56,24 @@ class TokenCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        username, ip = data.validated_data["username"], request.META.get("REMOTE_ADDR", "")
+        wait = login_throttle_wait(username=username, ip=ip)
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
+            login_failure_record(username=username, ip=ip)
             raise InvalidInput("Wrong username or password.", code=ErrorCode.INVALID_CREDENTIALS)
         return Response(self.OutputSerializer({"token": token_for(user=user).key}).data)
+
+
+class TokenRevokeApi(APIView):
+    """Delete the caller's API token: every client using it is signed out."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        token_revoke(user=authenticated_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
@@ -8,7 +11,9 @@ from django.db import IntegrityError, transaction
 from rest_framework.authtoken.models import Token
 
 from accounts.errors import ErrorCode
+from accounts.selectors import token_refusal
 from core.errors import Conflict, InvalidInput
+from core.ratelimit import Rate, window_increment, window_peek
 from economy.services import wallet_create
 
 
@@ -30,6 +35,50 @@ def user_create(*, username: str, password: str, is_staff: bool = False) -> tupl
     return candidate, Token.objects.create(user=candidate)
 
 
+@transaction.atomic
 def token_for(*, user: User) -> Token:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
+    """The user's API token: the current one, or a new one when it has expired or is a demo token."""
+    token, created = Token.objects.select_related("user").get_or_create(user=user)
+    if created or token_refusal(token=token) is None:
+        return token
+    # Compare-and-delete on the old key: two concurrent sign-ins replace it once.
+    Token.objects.filter(key=token.key).delete()
+    return Token.objects.get_or_create(user=user)[0]
+
+
+def token_revoke(*, user: User) -> bool:
+    """Delete the user's API token (sign-out everywhere it was used); whether there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0
+
+
+def _login_failure_keys(*, username: str, ip: str) -> list[tuple[str, Rate]]:
+    """The counters a failed sign-in feeds, with their rates (unset rates are skipped).
+
+    The username is hashed: it is client input, and a cache key must stay short and
+    free of spaces whatever was typed; case-folded, as Django's login is case-sensitive
+    but an attacker trying "Admin" and "admin" is one attacker.
+    """
+    rates = settings.LOGIN_THROTTLE_RATES
+    digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
+    keys = [("username", f"login-fail:user:{digest}"), ("ip", f"login-fail:ip:{ip}")]
+    return [(key, Rate.parse(rate)) for name, key in keys if (rate := rates.get(name))]
+
+
+def login_throttle_wait(*, username: str, ip: str) -> int | None:
+    """Seconds until a sign-in may be tried again, or None when it may be tried now.
+
+    Checked before the password is: a throttled attempt costs no hashing and reveals
+    nothing about the password.
+    """
+    waits = []
+    for key, rate in _login_failure_keys(username=username, ip=ip):
+        window = window_peek(key, window_seconds=rate.window_seconds)
+        if window.count >= rate.limit:
+            waits.append(window.retry_after())
+    return max(waits) if waits else None
+
+
+def login_failure_record(*, username: str, ip: str) -> None:
+    for key, rate in _login_failure_keys(username=username, ip=ip):
+        window_increment(key, window_seconds=rate.window_seconds)

@@ -11,12 +11,14 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
+from config.body_limit import BodySizeLimitMiddleware  # noqa: E402
+from realtime.auth import TicketOrSessionAuthMiddlewareStack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # The body cap comes first: Django spools a body to disk before any check of its own.
+        "http": BodySizeLimitMiddleware(django_asgi_app),
+        "websocket": AllowedHostsOriginValidator(TicketOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -8,9 +8,11 @@ refuses to start without a real ``SECRET_KEY``.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -35,7 +37,15 @@ if not SECRET_KEY:
 elif ENVIRONMENT == "production" and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-")):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production (50+ random characters)")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+if ENVIRONMENT == "production" and DEBUG:
+    # DEBUG's technical pages print settings and the request: never on a public server.
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production")
+
+# Production names the hosts it serves; the loopback default is for development only.
+_LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if ENVIRONMENT == "production" else _LOOPBACK_HOSTS)
+if ENVIRONMENT == "production" and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -67,6 +77,7 @@ if PERF_APP:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.admin_access.AdminGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +133,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if ENVIRONMENT == "production" and not REDIS_URL:
+    # Without Redis, throttles count per worker and events never leave the worker that
+    # published them: a multi-worker deployment would be silently wrong.
+    raise ImproperlyConfigured("REDIS_URL must be set when DJANGO_ENV=production")
 # Namespaces every key and channel this deployment writes to a shared Redis.
 REDIS_PREFIX = env_str("REDIS_PREFIX", "arena")
 if REDIS_URL:
@@ -166,7 +181,7 @@ def _throttle_rate(name: str, default: str) -> str | None:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -186,12 +201,44 @@ REST_FRAMEWORK = {
         # of times); tests/api/hardening switches them on.
         "auth": _throttle_rate("THROTTLE_AUTH_RATE", "" if ENVIRONMENT == "test" else "20/minute"),
         "transfers": _throttle_rate("THROTTLE_TRANSFERS_RATE", "" if ENVIRONMENT == "test" else "120/minute"),
+        # WebSocket tickets, per user: a reconnecting page asks for one per attempt.
+        "tickets": _throttle_rate("THROTTLE_TICKETS_RATE", "" if ENVIRONMENT == "test" else "60/minute"),
     },
     # 0: the throttle keys anonymous clients by the socket's address, never by a
     # client-supplied X-Forwarded-For (DRF's default, None, trusts that header). The
     # server already rewrites the address from trusted proxies (FORWARDED_ALLOW_IPS).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
 }
+
+# API tokens expire this long after they were issued (signing in again issues a new one).
+API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1))
+
+# Failed sign-ins, on every login path (API token, admin): per username (a password
+# guessed from many addresses) and per client address (many usernames from one). Only
+# failures count, so a user who types their password right is never slowed down.
+# See docs/security.md "Brute force".
+LOGIN_THROTTLE_RATES = {
+    "username": _throttle_rate("THROTTLE_LOGIN_USERNAME_RATE", "" if ENVIRONMENT == "test" else "10/hour"),
+    "ip": _throttle_rate("THROTTLE_LOGIN_IP_RATE", "" if ENVIRONMENT == "test" else "100/hour"),
+}
+
+# The organizer admin (docs/security.md "Brute force"): ADMIN_ENABLED=0 removes it;
+# ADMIN_ALLOWED_NETWORKS (comma-separated addresses or CIDR networks) limits who reaches it.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=True)
+ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS", [])
+# /metrics (docs/security.md): a scraper sends "Authorization: Bearer $METRICS_TOKEN", or
+# scrapes from an address in METRICS_ALLOWED_NETWORKS (loopback by default).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN is too short (32+ random characters)")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1", "::1"])
+for _network in [*ADMIN_ALLOWED_NETWORKS, *METRICS_ALLOWED_NETWORKS]:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{_network!r} is not an address or network (ADMIN_/METRICS_ALLOWED_NETWORKS)"
+        ) from None
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arena API",
@@ -218,7 +265,14 @@ STORAGES = {
 }
 # Outside DEBUG, WhiteNoise serves static files straight from the finders in dev/test.
 WHITENOISE_USE_FINDERS = ENVIRONMENT != "production"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # API bodies are tiny; a 1 MB body is refused early.
+# API bodies are tiny. The ASGI entry point refuses a larger body with a 413 before Django
+# reads it (config/body_limit.py); Django's own check is the same figure, for WSGI.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 256 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Django spools a body above this size to a temporary file: a body under the cap never does.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, REQUEST_BODY_MAX_BYTES)
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reporting.ConnectionSafeExceptionReporterFilter"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -250,6 +304,10 @@ ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimu
 # per-process hub, or stock Channels group_send (the perf app's, to measure against).
 REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 200, minimum=1)
 REALTIME_QUEUE_SIZE = env_int("REALTIME_QUEUE_SIZE", 256, minimum=1)
+# Sockets authenticate with a single-use ticket (realtime/tickets.py) or the session;
+# the API token in the URL (?token=) is accepted only outside production, for scripts.
+REALTIME_TICKET_TTL_SECONDS = env_int("REALTIME_TICKET_TTL_SECONDS", 30, minimum=1)
+REALTIME_URL_TOKENS = env_bool("REALTIME_URL_TOKENS", default=ENVIRONMENT != "production")
 REALTIME_FANOUT = env_choice("REALTIME_FANOUT", "hub", {"hub", "channels"})
 if REALTIME_FANOUT == "channels" and not PERF_APP:
     raise ImproperlyConfigured("REALTIME_FANOUT=channels is the perf app's stock fan-out: it needs PERF_APP")

@@ -3,10 +3,8 @@
 DRF's ``SimpleRateThrottle`` keeps a list of request timestamps per client and writes
 it back after reading it. With several workers, two requests can read the same list
 and both pass: the limit leaks by the number of workers. This throttle counts in a
-fixed window with ``cache.add`` + ``cache.incr``, which are atomic in Redis (and in
-the local-memory cache of a single process), so every worker sees the same count.
-The price of a fixed window is a possible burst of twice the limit across a window
-boundary; for abuse limits on signup, token and transfers that is acceptable.
+fixed window (``core.ratelimit``: ``cache.add`` + ``cache.incr``, atomic in Redis), so
+every worker sees the same count.
 """
 
 from __future__ import annotations
@@ -17,6 +15,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 from rest_framework.settings import api_settings
+
+from core.ratelimit import window_increment
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it is being defined
     from rest_framework.request import Request
@@ -49,16 +49,9 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
 
     def _count(self, client_key: str, *, window_seconds: int) -> int:
         self.now = self.timer()
-        window = int(self.now // window_seconds)
-        self.window_ends_at = (window + 1) * window_seconds
-        key = f"{client_key}:{window}"
-        self.cache.add(key, 0, timeout=window_seconds + 1)
-        try:
-            return self.cache.incr(key)
-        except ValueError:
-            # The key expired between add() and incr(): this request opens a new window.
-            self.cache.add(key, 1, timeout=window_seconds + 1)
-            return 1
+        window = window_increment(client_key, window_seconds=window_seconds, now=self.now)
+        self.window_ends_at = window.ends_at
+        return window.count
 
     def wait(self) -> float:
         return max(1, math.ceil(self.window_ends_at - self.now))

@@ -13,6 +13,9 @@ with ``prometheus_client``'s global one):
 * ``arena_lock_hold_seconds{pipeline,entity_type}``: fed by ``observe_lock_hold``
   (core.locking).
 
+``/metrics`` answers a bearer token (``METRICS_TOKEN``) or an allowed address
+(``METRICS_ALLOWED_NETWORKS``, loopback by default), 403 otherwise.
+
 The middleware sits on every hot path and inside the perf suite's measurements
 (the benchmarks pay it too): two ``perf_counter`` calls per request and
 per query, one histogram observation each, nothing else.
@@ -20,13 +23,18 @@ per query, one histogram observation each, nothing else.
 
 from __future__ import annotations
 
+import hmac
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
+
+from core.network import address_in_networks
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 # Buckets from 0.5 ms: the hot paths answer in a few milliseconds.
@@ -112,5 +120,34 @@ class MetricsMiddleware:
         return response
 
 
+def scrape() -> bytes:
+    """The exposition text: this process's registry, or every worker's under multiprocess mode.
+
+    With ``PROMETHEUS_MULTIPROC_DIR`` set (``make serve`` sets it, before any worker
+    imports prometheus_client), each worker writes its samples to files there and a
+    scrape sums them, whichever worker answers it.
+    """
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def scrape_allowed(*, authorization: str, remote_addr: str, token: str, networks: list[str]) -> bool:
+    """A bearer token that matches ``token`` (compared in constant time), or an allowed address."""
+    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return True
+    return address_in_networks(remote_addr, networks)
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    allowed = scrape_allowed(
+        authorization=request.headers.get("Authorization", ""),
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        token=settings.METRICS_TOKEN,
+        networks=settings.METRICS_ALLOWED_NETWORKS,
+    )
+    if not allowed:
+        return JsonResponse({"code": "permission_denied", "detail": "Metrics need a bearer token."}, status=403)
+    return HttpResponse(scrape(), content_type=CONTENT_TYPE_LATEST)

@@ -2,7 +2,8 @@
 
 One JSON line per HTTP request and per WebSocket session on the ``arena.request``
 logger: method, path, status, duration, client. The query string is never logged:
-WebSocket clients authenticate with ``?token=<key>``.
+WebSocket clients authenticate with ``?ticket=<single-use ticket>``. A production worker
+refuses to start while seed_demo's credentials exist.
 """
 
 from __future__ import annotations
@@ -73,4 +74,27 @@ def _entry(scope: Scope, outcome: dict[str, Any], started: float) -> dict[str, A
     }
 
 
+def refuse_demo_credentials() -> None:
+    """A production worker does not start while seed_demo's users or tokens exist.
+
+    They have a published password and published tokens; finding them in production
+    means someone seeded the wrong database. One query (and a password check per demo
+    username present), once per worker start.
+    """
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import connections
+
+    from accounts.management.commands.seed_demo import DEMO_USERNAMES, PASSWORD
+    from accounts.selectors import demo_credentials_exist
+
+    if settings.ENVIRONMENT != "production":
+        return
+    found = demo_credentials_exist(demo_usernames=DEMO_USERNAMES, demo_password=PASSWORD)
+    connections.close_all()  # opened at import, before the event loop: not reused by requests
+    if found:
+        raise ImproperlyConfigured(f"Refusing to serve in production: seed_demo data exists ({', '.join(found)}).")
+
+
+refuse_demo_credentials()
 application = RequestLogMiddleware(arena_application)

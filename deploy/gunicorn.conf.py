@@ -6,6 +6,8 @@ loop that speaks HTTP/1.1 and WebSocket. Why this shape: docs/production.md.
 """
 
 import os
+import shutil
+import tempfile
 import warnings
 
 # uvicorn points to the separate `uvicorn-worker` package; the class is the same code.
@@ -29,3 +31,22 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a TLS terminator on the same host: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "arena"
+
+# Prometheus multiprocess mode: every worker writes its samples to files in this
+# directory and a scrape of /metrics sums them, whichever worker answers. Set here, in
+# the arbiter, so each worker inherits it before it imports prometheus_client; emptied
+# at start so a restarted server does not report the last run's counts.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="arena-prometheus-")
+
+
+def on_starting(server) -> None:
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -59,6 +59,7 @@ def _server_environment(workers: int, port: int) -> dict[str, str]:
         THROTTLE_TRANSFERS_RATE=env.get("LOADTEST_THROTTLE_TRANSFERS_RATE", "off"),
     )
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(60))
+    env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")  # production names its hosts
     return env
 
 

@@ -247,8 +247,14 @@ class Listener:
     task: asyncio.Task | None = None
 
 
-def _ws_url(target: Target, tournament_id: int, token: str) -> str:
-    return f"ws://{target.host}:{target.port}/ws/tournaments/{tournament_id}/?token={token}&since=0"
+async def _ws_url(target: Target, tournament_id: int, token: str) -> str:
+    """A socket URL with a fresh single-use ticket: production refuses the API token in the URL."""
+    conn = target.connection(token)
+    try:
+        ticket = (await _setup_call(conn, "POST", "/api/realtime/tickets/", 201))["ticket"]
+    finally:
+        await conn.close()
+    return f"ws://{target.host}:{target.port}/ws/tournaments/{tournament_id}/?ticket={ticket}&since=0"
 
 
 async def listen(target: Target, world: World, count: int, broadcast: BroadcastStats) -> list[Listener]:
@@ -263,9 +269,9 @@ async def listen(target: Target, world: World, count: int, broadcast: BroadcastS
 async def _connect(target: Target, listener: Listener, token: str, broadcast: BroadcastStats) -> None:
     try:
         listener.socket = await websockets.connect(
-            _ws_url(target, listener.tournament_id, token), origin=Origin(target.origin), max_queue=None
+            await _ws_url(target, listener.tournament_id, token), origin=Origin(target.origin), max_queue=None
         )
-    except (OSError, websockets.WebSocketException) as exc:
+    except (OSError, websockets.WebSocketException, SetupError) as exc:
         broadcast.errors.append(f"connect {listener.tournament_id}: {exc!r}")
         return
     listener.live_since = time.time()
@@ -287,7 +293,8 @@ async def _receive(listener: Listener, broadcast: BroadcastStats) -> None:
 async def published_range(target: Target, tournament_id: int, token: str) -> tuple[int, int]:
     """The (first, last) seq the server holds for a tournament, read by replaying its history."""
     seqs: list[int] = []
-    async with websockets.connect(_ws_url(target, tournament_id, token), origin=Origin(target.origin)) as socket:
+    url = await _ws_url(target, tournament_id, token)
+    async with websockets.connect(url, origin=Origin(target.origin)) as socket:
         while True:
             try:
                 seqs.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=0.5))["seq"])

@@ -1,9 +1,12 @@
-"""WebSocket authentication: the API token as ``?token=<key>``, else the session cookie.
+"""WebSocket authentication: a single-use ticket as ``?ticket=``, else the session cookie.
 
-Browsers send the session cookie with the handshake; scripts and native clients,
-which have no cookie jar, pass their API token in the URL (a WebSocket handshake
-cannot carry an Authorization header from a browser). The token then appears in
-access logs: production should serve over TLS and keep query strings out of logs.
+Browsers send the session cookie with the handshake; scripts and native clients, which
+have no cookie jar, first ``POST /api/realtime/tickets/`` with their API token and pass
+the ticket in the URL (a browser's WebSocket handshake cannot carry an Authorization
+header). A ticket in a log is harmless: it expired seconds later and was used once.
+
+``?token=<API token>`` still works where ``REALTIME_URL_TOKENS`` is on (the default
+outside production, for scripts and the benchmarks); production refuses it.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 
-from realtime.selectors import user_for_token
+from accounts.selectors import user_for_token
+from realtime.tickets import ticket_redeem
 
 
 def query_param(scope: dict, name: str) -> str | None:
@@ -21,20 +27,28 @@ def query_param(scope: dict, name: str) -> str | None:
     return values[-1] if values else None
 
 
-class TokenOrSessionAuthMiddleware:
-    """Sets ``scope["user"]`` from ``?token=`` when given, otherwise from the session."""
+def _user_for_url_credentials(*, ticket: str | None, token: str | None):
+    if ticket is not None:
+        return ticket_redeem(ticket=ticket)
+    if token is not None and settings.REALTIME_URL_TOKENS:
+        return user_for_token(key=token)
+    return AnonymousUser()
+
+
+class TicketOrSessionAuthMiddleware:
+    """Sets ``scope["user"]`` from ``?ticket=`` (or ``?token=``) when given, otherwise from the session."""
 
     def __init__(self, inner) -> None:
         self.inner = inner
         self.session_auth = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope, receive, send):
-        key = query_param(scope, "token")
-        if key is None:
+        ticket, token = query_param(scope, "ticket"), query_param(scope, "token")
+        if ticket is None and token is None:
             return await self.session_auth(scope, receive, send)
-        user = await database_sync_to_async(user_for_token)(key=key)
+        user = await database_sync_to_async(_user_for_url_credentials)(ticket=ticket, token=token)
         return await self.inner(dict(scope, user=user), receive, send)
 
 
-def TokenOrSessionAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' AuthMiddlewareStack
-    return TokenOrSessionAuthMiddleware(inner)
+def TicketOrSessionAuthMiddlewareStack(inner):  # noqa: N802 - named like Channels' AuthMiddlewareStack
+    return TicketOrSessionAuthMiddleware(inner)

@@ -4,8 +4,9 @@ Close codes (documented in docs/realtime.md). Refusals accept the handshake firs
 then close, because a browser cannot read the code of a refused handshake:
 
 * 4400 ``since`` is not a non-negative integer
-* 4401 not authenticated (no session, unknown or inactive token)
-* 4404 no such tournament
+* 4401 not authenticated (no session; unknown, used or expired ticket)
+* 4403 a participants-only tournament and the listener is not a participant
+* 4404 no such tournament, or a draft the listener may not see (its organizer's alone)
 * 4408 too slow: the socket's outbox overflowed; reconnect with ``?since=<last seq>``
 * 4503 the server lost its Redis event feed; reconnect with ``?since=<last seq>``
 
@@ -25,14 +26,19 @@ from django.conf import settings
 from realtime import selectors
 from realtime.auth import query_param
 from realtime.hub import Hub, Listener, hub_for_running_loop, websocket_send
+from tournaments.policies import WatchRefusal, tournament_watch_check
 
 CLOSE_INVALID_SINCE = 4400
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_ALLOWED = 4403
 CLOSE_UNKNOWN_TOURNAMENT = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_FEED_LOST = 4503
 
 INVALID_SINCE = -1
+# Who may watch is the tournaments' policy (tournaments/policies.py); a draft the listener
+# may not see is "unknown", as the HTTP API would say.
+CLOSE_BY_REFUSAL = {WatchRefusal.UNKNOWN: CLOSE_UNKNOWN_TOURNAMENT, WatchRefusal.NOT_PARTICIPANT: CLOSE_NOT_ALLOWED}
 
 
 class TournamentConsumer(AsyncWebsocketConsumer):
@@ -59,8 +65,8 @@ class TournamentConsumer(AsyncWebsocketConsumer):
             return CLOSE_UNAUTHENTICATED
         if since == INVALID_SINCE:
             return CLOSE_INVALID_SINCE
-        exists = await database_sync_to_async(selectors.tournament_exists)(tournament_id=self.tournament_id)
-        return None if exists else CLOSE_UNKNOWN_TOURNAMENT
+        refusal = await database_sync_to_async(tournament_watch_check)(actor=user, tournament_id=self.tournament_id)
+        return None if refusal is None else CLOSE_BY_REFUSAL[refusal]
 
     async def _listen(self, since: int | None) -> None:
         """Join the hub, accept, then replay history: nothing published meanwhile is lost.

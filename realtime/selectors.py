@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from rest_framework.authtoken.models import Token
 
 from realtime.channels import redis_keys, sync_redis
 from realtime.models import EventRecord
@@ -13,14 +11,6 @@ from tournaments.models import Tournament
 
 def tournament_exists(*, tournament_id: int) -> bool:
     return Tournament.objects.filter(pk=tournament_id).exists()
-
-
-def user_for_token(*, key: str):
-    """The active user owning API token ``key``, or an anonymous user."""
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
 
 
 def event_history_list(*, tournament_id: int, since: int) -> list[tuple[int, str]]:

@@ -9,7 +9,8 @@ from realtime import selectors
 
 
 def tournament_live_page(request: HttpRequest, tournament_id: int) -> HttpResponse:
-    # The page itself shows nothing private: the socket authenticates (session or ?token=).
+    # The page itself shows nothing private: the socket authenticates with a ticket the page
+    # fetches with the session, and the watch policy decides whether it may listen.
     if not selectors.tournament_exists(tournament_id=tournament_id):
         raise Http404("No such tournament.")
     return render(request, "realtime/live.html", {"tournament_id": tournament_id})

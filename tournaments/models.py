@@ -29,8 +29,16 @@ class TournamentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class TournamentVisibility(models.TextChoices):
+    """Who may watch a tournament once it is open (a draft is its organizer's alone): docs/security.md."""
+
+    PUBLIC = "public", "Anyone signed in"
+    PARTICIPANTS = "participants", "Its participants only"
+
+
 class Tournament(models.Model):
     Status = TournamentStatus
+    Visibility = TournamentVisibility
 
     name = models.CharField(max_length=200)
     game = models.CharField(max_length=100)
@@ -43,6 +51,7 @@ class Tournament(models.Model):
     )
     organizer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="organized_tournaments")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     max_teams = models.PositiveIntegerField()
     team_size = models.PositiveIntegerField()
     registration_opens_at = models.DateTimeField(null=True, blank=True)
@@ -57,6 +66,10 @@ class Tournament(models.Model):
             models.CheckConstraint(
                 condition=_in("status", TournamentStatus),
                 name="tournament_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=_in("visibility", TournamentVisibility),
+                name="tournament_visibility_valid",
             ),
             models.CheckConstraint(condition=Q(max_teams__gte=2), name="tournament_max_teams_gte_2"),
             models.CheckConstraint(condition=Q(team_size__gte=1), name="tournament_team_size_gte_1"),

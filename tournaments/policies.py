@@ -17,11 +17,19 @@ finalizing): codes are part of the API. docs/architecture.md writes the policy d
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.contrib.auth.models import AnonymousUser, User
 
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from tournaments.errors import ErrorCode
-from tournaments.selectors.tournaments import tournament_organizer_id
+from tournaments.models import Tournament
+from tournaments.selectors.tournaments import (
+    WatchFacts,
+    tournament_has_player,
+    tournament_organizer_id,
+    tournament_watch_facts,
+)
 
 Actor = User | AnonymousUser
 
@@ -62,3 +70,51 @@ def tournament_run_require(*, actor: Actor, tournament_id: int, code: ErrorCode 
     if is_moderator(actor):
         return
     tournament_run_check(actor=actor, organizer_id=tournament_organizer_id(tournament_id=tournament_id), code=code)
+
+
+# --- Who may watch (the WebSocket; docs/security.md "Tournament visibility") ------------------
+
+
+class WatchRefusal(StrEnum):
+    UNKNOWN = "unknown"  # no such tournament, or a draft the actor may not see: nothing to reveal
+    NOT_PARTICIPANT = "not_participant"
+
+
+def watch_refusal(*, actor: Actor, facts: WatchFacts | None) -> WatchRefusal | None:
+    """Why ``actor`` may not watch, or None when they may.
+
+    * a draft: whoever may run it (its organizer; staff moderate every tournament);
+    * once open, ``public``: any signed-in user;
+    * once open, ``participants``: whoever may run it, and players on an active roster.
+    """
+    if facts is None:
+        return WatchRefusal.UNKNOWN
+    runs_it = may_run(actor, organizer_id=facts.organizer_id)
+    if facts.status == Tournament.Status.DRAFT:
+        return None if runs_it else WatchRefusal.UNKNOWN
+    if facts.visibility == Tournament.Visibility.PUBLIC or runs_it or facts.is_participant:
+        return None
+    return WatchRefusal.NOT_PARTICIPANT
+
+
+def tournament_watch_check(*, actor: Actor, tournament_id: int) -> WatchRefusal | None:
+    """``watch_refusal`` for a tournament not yet read (one query)."""
+    facts = tournament_watch_facts(tournament_id=tournament_id, user_id=actor.pk)
+    return watch_refusal(actor=actor, facts=facts)
+
+
+def tournament_view_check(*, actor: Actor, tournament: Tournament) -> None:
+    """The HTTP detail follows the watch policy: what a listener may not watch, a reader may not read.
+
+    Refused as "no such tournament" (a draft or a participants-only tournament reveals
+    nothing to an outsider). Costs a query only for a participants-only tournament read
+    by someone who does not run it (the roster test).
+    """
+    if may_run(actor, organizer_id=tournament.organizer_id):
+        return
+    visible = tournament.status != Tournament.Status.DRAFT and (
+        tournament.visibility == Tournament.Visibility.PUBLIC
+        or tournament_has_player(tournament_id=tournament.pk, user_id=actor.pk)
+    )
+    if not visible:
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)

@@ -13,7 +13,7 @@ def throttle_rates(settings):
     def apply(**rates):
         settings.REST_FRAMEWORK = {
             **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {"auth": None, "transfers": None, **rates},
+            "DEFAULT_THROTTLE_RATES": {"auth": None, "transfers": None, "tickets": None, **rates},
         }
 
     cache.clear()

@@ -70,3 +70,70 @@ def test_redis_url_selects_the_redis_channel_layer_and_cache():
 
     assert type(get_channel_layer()).__module__.startswith("channels_redis")
     assert type(caches["default"]).__name__ == "RedisCache"
+
+
+def _production_start(**env: str):
+    import subprocess
+    import sys
+
+    base = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_ENV": "production",
+        "PATH": "",
+        "SECRET_KEY": "k" * 60,
+        "REDIS_URL": "redis://127.0.0.1:6379/4",
+        "ALLOWED_HOSTS": "arena.example",
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={key: value for key, value in {**base, **env}.items() if value is not None},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off when DJANGO_ENV=production"),
+        ({"REDIS_URL": ""}, "REDIS_URL must be set when DJANGO_ENV=production"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must be set when DJANGO_ENV=production"),
+    ],
+)
+def test_production_refuses_unsafe_settings(env, message):
+    result = _production_start(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_starts_with_safe_settings():
+    result = _production_start()
+    assert result.returncode == 0, result.stderr
+
+
+def _traceback_page(request) -> str:
+    """The DEBUG 500 page for an error raised here (a frame with no secret in its locals)."""
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        return ExceptionReporter(request, *sys.exc_info()).get_traceback_html()
+
+
+def test_error_report_never_shows_connection_urls(settings, rf):
+    import uuid
+
+    database_password, redis_password = uuid.uuid4().hex, uuid.uuid4().hex
+    settings.DATABASE_URL = f"postgres://arena:{database_password}@db.internal:5432/arena"
+    settings.REDIS_URL = f"redis://:{redis_password}@cache.internal:6379/0"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": settings.REDIS_URL}}
+
+    html = _traceback_page(rf.get("/boom", HTTP_X_DATABASE_URL=settings.DATABASE_URL))
+
+    assert database_password not in html
+    assert redis_password not in html
+    assert "DATABASE_URL" in html  # the setting is listed, its value hidden

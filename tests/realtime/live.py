@@ -27,6 +27,7 @@ class World:
     sqlite: str
     token: str
     tournament_id: int
+    session: str = ""
 
 
 @dataclass
@@ -70,7 +71,7 @@ def seed_world(directory: Path) -> World:
         command, cwd=ROOT, env=server_env(redis_url=None, redis_prefix=""), check=True, capture_output=True, text=True
     )
     seeded = json.loads(output.stdout.strip().splitlines()[-1])
-    return World(sqlite=sqlite, token=seeded["token"], tournament_id=seeded["tournament_id"])
+    return World(sqlite=sqlite, token=seeded["token"], tournament_id=seeded["tournament_id"], session=seeded["session"])
 
 
 def free_port() -> int:

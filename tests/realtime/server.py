@@ -44,7 +44,24 @@ def seed() -> dict:
     call_command("migrate", verbosity=0)
     listener = factories.user(username="bench-listener")
     tournament = factories.tournament(name="Bench Cup")
-    return {"token": Token.objects.get(user=listener).key, "tournament_id": tournament.id}
+    return {
+        "token": Token.objects.get(user=listener).key,
+        "session": _session_for(listener),
+        "tournament_id": tournament.id,
+    }
+
+
+def _session_for(user) -> str:
+    """A signed-in session's key, for a browser (the live page fetches its tickets with it)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key or ""
 
 
 def _publish_many(tournament_id: int, count: int, type: str) -> list[int]:  # noqa: A002

@@ -103,11 +103,13 @@ ITEMS = "Array.from(document.querySelectorAll('#{0} li')).map(li => li.dataset.s
 def test_live_page_shows_history_then_live_registrations_and_results(world, tmp_path):
     with running_server(world) as server, chromium(tmp_path / "profile") as devtools_port:
         before = server.publish(world, 1, "registration.created")
-        page_url = f"{server.http}/tournaments/{world.tournament_id}/live/?token={world.token}"
+        # Signed in by its session cookie; the page fetches a single-use ticket per connection.
+        page_url = f"{server.http}/tournaments/{world.tournament_id}/live/"
 
         async def scenario():
             async with websockets.connect(_page_socket_url(devtools_port), max_size=None) as connection:
                 page = Page(connection)
+                await page.call("Network.setCookie", name="sessionid", value=world.session, url=server.http)
                 await page.call("Page.navigate", url=page_url)
                 await page.wait_for("document.getElementById('status').textContent === 'live'")
                 registrations = await page.wait_for(f"({ITEMS.format('registrations')}).length === 1 && true")

@@ -12,14 +12,14 @@ from channels.testing import WebsocketCommunicator
 from django.urls import path
 
 from perf.realtime import StockTournamentConsumer
-from realtime.auth import TokenOrSessionAuthMiddlewareStack
+from realtime.auth import TicketOrSessionAuthMiddlewareStack
 from realtime.events import REGISTRATION_CREATED, publish
 from tests.realtime.helpers import stream_path
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.perf_app]
 
 stock_application = AllowedHostsOriginValidator(
-    TokenOrSessionAuthMiddlewareStack(
+    TicketOrSessionAuthMiddlewareStack(
         URLRouter([path("ws/tournaments/<int:tournament_id>/", StockTournamentConsumer.as_asgi())])
     )
 )

@@ -11,6 +11,8 @@ from rest_framework.views import APIView
 
 from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
+from tournaments.models import Tournament
+from tournaments.policies import is_moderator, tournament_view_check
 from tournaments.selectors.tournaments import tournament_get, tournament_list
 from tournaments.services.status import tournament_close, tournament_create, tournament_open
 
@@ -22,6 +24,7 @@ class TournamentOutputSerializer(serializers.Serializer):
     season_id = serializers.IntegerField(allow_null=True)
     organizer_id = serializers.IntegerField()
     status = serializers.CharField()
+    visibility = serializers.CharField()
     max_teams = serializers.IntegerField()
     team_size = serializers.IntegerField()
     registration_opens_at = serializers.DateTimeField(allow_null=True)
@@ -42,6 +45,7 @@ class TournamentCreateApi(APIView):
         registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
         registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
         entry_fee = StrictIntegerField(required=False, min_value=0, max_value=10**12)
+        visibility = serializers.ChoiceField(choices=Tournament.Visibility.choices, required=False)
 
     @extend_schema(request=InputSerializer, responses={201: TournamentOutputSerializer})
     def post(self, request: Request) -> Response:
@@ -54,14 +58,18 @@ class TournamentCreateApi(APIView):
     def get(self, request: Request) -> Response:
         # GET /api/tournaments/ shares the URL of the create operation.
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(tournament_list(), request, view=self)
+        viewer = authenticated_user(request)
+        tournaments = tournament_list(viewer_id=viewer.pk, moderator=is_moderator(viewer))
+        page = paginator.paginate_queryset(tournaments, request, view=self)
         return paginator.get_paginated_response(TournamentOutputSerializer(page, many=True).data)
 
 
 class TournamentDetailApi(APIView):
     @extend_schema(responses={200: TournamentOutputSerializer})
     def get(self, request: Request, tournament_id: int) -> Response:
-        return Response(TournamentOutputSerializer(tournament_get(tournament_id=tournament_id)).data)
+        tournament = tournament_get(tournament_id=tournament_id)
+        tournament_view_check(actor=authenticated_user(request), tournament=tournament)
+        return Response(TournamentOutputSerializer(tournament).data)
 
 
 class TournamentOpenApi(APIView):

@@ -101,16 +101,14 @@ def _violates_one_active_per_team(error: IntegrityError) -> bool:
 
 
 def _publish_created(outcome: RegistrationOutcome) -> None:
+    # Every watcher gets the same encoded event, so it carries only what any of them may
+    # see: which team entered, and whether it plays or waits. Registration ids and
+    # waitlist positions are the organizer's listing (docs/security.md "Tournament visibility").
     registration = outcome.registration
     publish_on_commit(
         tournament_id=registration.tournament_id,
         type=REGISTRATION_CREATED,
-        data={
-            "registration_id": registration.pk,
-            "team_id": registration.team_id,
-            "status": registration.status,
-            "waitlist_position": outcome.waitlist_position,
-        },
+        data={"team_id": registration.team_id, "status": registration.status},
     )
 
 
@@ -210,11 +208,7 @@ def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutc
     publish_on_commit(
         tournament_id=tournament.pk,
         type=REGISTRATION_WITHDRAWN,
-        data={
-            "registration_id": registration.pk,
-            "team_id": registration.team_id,
-            "promoted_registration_id": promoted,
-        },
+        data={"team_id": registration.team_id},  # public data only, as in _publish_created
     )
     return WithdrawalOutcome(registration=registration, promoted_registration_id=promoted)
 
@@ -231,20 +225,21 @@ def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> l
     waiting = list(
         Registration.objects.filter(tournament_id=tournament.pk, status=RegistrationStatus.WAITLISTED)
         .order_by("pk")
-        .values_list("pk", "registered_by_id")
+        .values_list("pk", "registered_by_id", "team_id")
     )
     if not waiting:
         return []
-    ids = [pk for pk, _ in waiting]
+    ids = [pk for pk, _, _ in waiting]
     Registration.objects.filter(pk__in=ids, status=RegistrationStatus.WAITLISTED).update(
         status=RegistrationStatus.REJECTED, updated_at=timezone.now()
     )
     RosterEntry.objects.filter(registration_id__in=ids, active=True).update(active=False)
     if tournament.entry_fee:
         economy_services.wallet_credit_many(
-            credits=[(user_id, tournament.entry_fee, f"refund:registration:{pk}") for pk, user_id in waiting],
+            credits=[(user_id, tournament.entry_fee, f"refund:registration:{pk}") for pk, user_id, _ in waiting],
             kind="refund",
             caller=caller,
         )
-    publish_on_commit(tournament_id=tournament.pk, type=REGISTRATIONS_REJECTED, data={"registration_ids": ids})
+    team_ids = [team_id for _, _, team_id in waiting]  # public data only, as in _publish_created
+    publish_on_commit(tournament_id=tournament.pk, type=REGISTRATIONS_REJECTED, data={"team_ids": team_ids})
     return ids

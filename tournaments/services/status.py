@@ -33,6 +33,7 @@ def tournament_create(
     registration_opens_at: datetime | None = None,
     registration_closes_at: datetime | None = None,
     entry_fee: int = 0,
+    visibility: str = Tournament.Visibility.PUBLIC,
 ) -> Tournament:
     """A new tournament, in ``draft`` until its organizer opens registration."""
     tournament_create_check(actor=organizer)
@@ -51,6 +52,7 @@ def tournament_create(
         registration_opens_at=registration_opens_at,
         registration_closes_at=registration_closes_at,
         entry_fee=entry_fee,
+        visibility=visibility,
     )
 
 

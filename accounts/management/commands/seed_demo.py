@@ -2,7 +2,9 @@
 
 Every write goes through the services, like any other entry point. Running it twice
 changes nothing. Tokens are fixed so the printed curl lines work as they are; the
-command therefore refuses to run in production.
+command therefore refuses to run in production or against a database that is not on
+this machine, and a production server refuses to start while any of it exists
+(deploy/asgi.py, docs/security.md "Demo data").
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from accounts.services import user_create
@@ -64,12 +67,30 @@ def _tournament(organizer) -> Tournament:
     return tournament
 
 
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+DEMO_USERNAMES = (ORGANIZER, *(name for pair in TEAMS.values() for name in pair))
+
+
+def database_is_local() -> bool:
+    """SQLite, or PostgreSQL over loopback or a Unix socket ("" or a path): a developer's own database."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return True
+    host = str(database.get("HOST") or "")
+    return host in LOCAL_HOSTS or host.startswith("/")
+
+
 class Command(BaseCommand):
     help = "Create (idempotently) demo users, teams, wallets and an open tournament; print how to try the API."
 
     def handle(self, *args, **options) -> None:
         if settings.ENVIRONMENT == "production":
             raise CommandError("seed_demo writes users with known passwords and tokens; not in production.")
+        if not database_is_local():
+            raise CommandError(
+                "seed_demo writes users with known passwords and tokens; it only runs against SQLite "
+                "or a PostgreSQL on this machine (localhost), never a remote database."
+            )
         # One transaction per step, not one around everything: a registration locks its
         # tournament, which must never come after a wallet lock in the same transaction
         # (core.locking.LOCK_ORDER). Each step is idempotent, so a rerun completes.
@@ -107,9 +128,11 @@ class Command(BaseCommand):
             f"  curl -s -H 'Authorization: Token {carol}' {base}/api/economy/wallet/",
             "",
             "Watch the tournament live:",
-            f"  browser:   {base}/tournaments/{tournament.pk}/live/?token={carol}",
-            f"  websocket: ws://127.0.0.1:8000/ws/tournaments/{tournament.pk}/?token={carol}&since=0",
-            "             (send an Origin header, e.g. Origin: http://127.0.0.1:8000; browsers do)",
+            f"  browser:   sign in at {base}/admin/ (organizer), then open {base}/tournaments/{tournament.pk}/live/",
+            f"  websocket: curl -s -X POST -H 'Authorization: Token {carol}' {base}/api/realtime/tickets/",
+            f"             then ws://127.0.0.1:8000/ws/tournaments/{tournament.pk}/?ticket=<ticket>&since=0",
+            "             (a ticket opens one socket within 30 s; send an Origin header, e.g.",
+            "             Origin: http://127.0.0.1:8000; browsers do)",
             f"API docs: {base}/api/docs/",
         ]
         self.stdout.write("\n".join(lines))

@@ -1,15 +1,29 @@
 // Live tournament page: one WebSocket, reconnecting with ?since=<last seq> so nothing is missed.
+// Each connection presents a fresh single-use ticket, fetched with the session: no
+// credential ever sits in this page's URL (browser history, proxy logs).
 (function () {
   "use strict";
   var tournamentId = document.body.dataset.tournamentId;
-  var pageParams = new URLSearchParams(window.location.search);
+  var csrfToken = document.body.dataset.csrfToken;
   var lastSeq = 0;
   var retryDelay = 500;
-  var FINAL_CODES = { 4401: "not signed in", 4404: "unknown tournament" };
+  var FINAL_CODES = { 4401: "not signed in", 4403: "not allowed to watch", 4404: "unknown tournament" };
 
-  function socketUrl() {
+  function ticket() {
+    return fetch("/api/realtime/tickets/", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken, "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.status === 401 || response.status === 403) { return null; }
+      if (!response.ok) { throw new Error("ticket: HTTP " + response.status); }
+      return response.json().then(function (body) { return body.ticket; });
+    });
+  }
+
+  function socketUrl(ticketValue) {
     var params = new URLSearchParams();
-    if (pageParams.get("token")) { params.set("token", pageParams.get("token")); }
+    if (ticketValue) { params.set("ticket", ticketValue); }
     params.set("since", String(lastSeq));
     var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
     return scheme + "//" + window.location.host + "/ws/tournaments/" + tournamentId + "/?" + params.toString();
@@ -41,16 +55,24 @@
     document.getElementById("last-seq").textContent = String(lastSeq);
   }
 
+  function retry() {
+    document.getElementById("status").textContent = "reconnecting";
+    setTimeout(connect, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 10000);
+  }
+
   function connect() {
-    var socket = new WebSocket(socketUrl());
+    ticket().then(openSocket, retry);
+  }
+
+  function openSocket(ticketValue) {
+    var socket = new WebSocket(socketUrl(ticketValue));
     var status = document.getElementById("status");
     socket.onopen = function () { status.textContent = "live"; retryDelay = 500; };
     socket.onmessage = function (message) { show(JSON.parse(message.data)); };
     socket.onclose = function (closed) {
       if (FINAL_CODES[closed.code]) { status.textContent = "closed: " + FINAL_CODES[closed.code]; return; }
-      status.textContent = "reconnecting";
-      setTimeout(connect, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 10000);
+      retry();
     };
   }
 

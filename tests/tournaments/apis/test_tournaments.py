@@ -20,6 +20,7 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "season_id": None,
         "organizer_id": organizer.pk,
         "status": "draft",
+        "visibility": "public",
         "max_teams": 8,
         "team_size": 2,
         "registration_opens_at": None,

@@ -168,18 +168,13 @@ def test_register_publishes_after_commit(tournament, team, captain, django_captu
     published = []
     monkeypatch.setattr("realtime.events.publish", lambda **kwargs: published.append(kwargs))
     with django_capture_on_commit_callbacks(execute=True):
-        registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
+        registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
     created = [event for event in published if event["type"] == "registration.created"]
     assert created == [
         {
             "tournament_id": tournament.pk,
             "type": "registration.created",
-            "data": {
-                "registration_id": registration.pk,
-                "team_id": team.pk,
-                "status": "confirmed",
-                "waitlist_position": None,
-            },
+            "data": {"team_id": team.pk, "status": "confirmed"},
         }
     ]
 
