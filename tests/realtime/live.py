@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -56,9 +57,15 @@ class ServerProcess:
             return json.loads(response.read())
 
 
+# One key for the seeding process and the servers: the seeded session is signed with it.
+SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
+
+
 def server_env(*, redis_url: str | None, redis_prefix: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "REDIS_PREFIX"}}
-    env.update({"PYTHONPATH": str(ROOT), "DJANGO_ENV": "development", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {"PYTHONPATH": str(ROOT), "DJANGO_ENV": "development", "PYTHONUNBUFFERED": "1", "SECRET_KEY": SECRET_KEY}
+    )
     if redis_url:
         env.update({"REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix})
     return env
