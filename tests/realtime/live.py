@@ -141,8 +141,18 @@ async def connect_listeners(server: ServerProcess, world: World, count: int, *, 
     return sockets
 
 
+async def receive_events(connection, count: int) -> list[dict]:
+    """The next ``count`` events, past any ``stream.sync`` frame (each connection starts with one)."""
+    events: list[dict] = []
+    while len(events) < count:
+        frame = json.loads(await connection.recv())
+        if frame["type"] != "stream.sync":
+            events.append(frame)
+    return events
+
+
 async def receive_seqs(connection, count: int) -> list[int]:
-    return [json.loads(await connection.recv())["seq"] for _ in range(count)]
+    return [event["seq"] for event in await receive_events(connection, count)]
 
 
 async def broadcast_round(server: ServerProcess, world: World, sockets: list, count: int) -> float:
