@@ -19,7 +19,9 @@ import websockets
 from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(18100, 18200)  # this suite's loopback ports
+# This suite's loopback ports; REALTIME_LIVE_PORTS=18300-18399 moves them (several people, one machine).
+_FIRST, _LAST = (int(n) for n in os.environ.get("REALTIME_LIVE_PORTS", "18100-18199").split("-"))
+PORTS = range(_FIRST, _LAST + 1)
 
 
 @dataclass
@@ -27,6 +29,11 @@ class World:
     sqlite: str
     token: str
     tournament_id: int
+    database_url: str | None = None  # PostgreSQL instead of the SQLite file
+    organizer_token: str = ""
+
+    def database_args(self) -> list[str]:
+        return ["--database-url", self.database_url] if self.database_url else ["--sqlite", self.sqlite]
 
 
 @dataclass
@@ -63,14 +70,16 @@ def server_env(*, redis_url: str | None, redis_prefix: str) -> dict[str, str]:
     return env
 
 
-def seed_world(directory: Path) -> World:
-    sqlite = str(directory / "realtime-live.sqlite3")
-    command = [sys.executable, "-m", "tests.realtime.server", "seed", "--sqlite", sqlite]
+def seed_world(directory: Path, *, database_url: str | None = None) -> World:
+    world = World(sqlite=str(directory / "realtime-live.sqlite3"), token="", tournament_id=0, database_url=database_url)
+    command = [sys.executable, "-m", "tests.realtime.server", "seed", *world.database_args()]
     output = subprocess.run(  # noqa: S603
         command, cwd=ROOT, env=server_env(redis_url=None, redis_prefix=""), check=True, capture_output=True, text=True
     )
     seeded = json.loads(output.stdout.strip().splitlines()[-1])
-    return World(sqlite=sqlite, token=seeded["token"], tournament_id=seeded["tournament_id"])
+    world.token, world.tournament_id = seeded["token"], seeded["tournament_id"]
+    world.organizer_token = seeded["organizer_token"]
+    return world
 
 
 def free_port() -> int:
@@ -81,7 +90,7 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 18100-18199")
+    raise RuntimeError(f"no free port in {PORTS}")
 
 
 @contextlib.contextmanager
@@ -92,13 +101,13 @@ def running_server(
     options: tuple[str, ...] = (),
     redis_url: str | None = None,
     redis_prefix: str = "rtlive",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[ServerProcess]:
     port = free_port()
-    command = [sys.executable, "-m", "tests.realtime.server", "serve", "--sqlite", world.sqlite]
+    command = [sys.executable, "-m", "tests.realtime.server", "serve", *world.database_args()]
     command += ["--port", str(port), "--server", server, *options]
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=ROOT, env=server_env(redis_url=redis_url, redis_prefix=redis_prefix)
-    )
+    env = server_env(redis_url=redis_url, redis_prefix=redis_prefix) | (extra_env or {})
+    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     running = ServerProcess(port=port, process=process)
     try:
         _wait_until_serving(running)
@@ -109,6 +118,8 @@ def running_server(
 
 def stop_process(process: subprocess.Popen) -> None:
     """Terminate a child process, killing it if it does not exit within 10 s."""
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
         process.wait(timeout=10)
