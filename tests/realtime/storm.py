@@ -242,7 +242,11 @@ class PrivateRedis:
 
     def _cli(self, *args: str) -> str:
         result = subprocess.run(  # noqa: S603
-            ["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, timeout=5, check=False  # noqa: S607
+            ["redis-cli", "-p", str(self.port), *args],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,  # noqa: S607
         )
         return result.stdout.strip()
 
