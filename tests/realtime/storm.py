@@ -307,12 +307,11 @@ def _database_env(world: World) -> dict[str, str]:
 
 
 async def production_shape(args: argparse.Namespace, world: World, redis: PrivateRedis) -> list[dict]:
-    shared = {"redis_url": redis.url, "redis_prefix": "storm", "extra_env": SERVER_ENV}
-    crash_env = {"redis_url": redis.url, "redis_prefix": "storm", "extra_env": SERVER_ENV | CRASH_ENV}
+    redis_url, prefix = redis.url, "storm"
     with (
-        running_server(world, **shared) as first,
-        running_server(world, **shared) as second,
-        running_server(world, **crash_env) as crash,
+        running_server(world, redis_url=redis_url, redis_prefix=prefix, extra_env=SERVER_ENV) as first,
+        running_server(world, redis_url=redis_url, redis_prefix=prefix, extra_env=SERVER_ENV) as second,
+        running_server(world, redis_url=redis_url, redis_prefix=prefix, extra_env=SERVER_ENV | CRASH_ENV) as crash,
     ):
         servers = [first, second]
         storm = await Storm.create(first, world.organizer_token, args.captains)
