@@ -62,6 +62,39 @@ class ServerProcess:
             return json.loads(response.read())
 
 
+class RawServerProcess(ServerProcess):
+    """``tests/realtime/raw_server.py``: listeners connect like to the app; ``publish`` calls ``broadcast()``."""
+
+    def publish(self, world: World, count: int, type: str = "registration.created") -> list[int]:  # noqa: A002
+        from websockets.sync.client import connect
+
+        started = time.perf_counter()
+        with connect(f"ws://127.0.0.1:{self.port}/publish?count={count}") as control:
+            seqs = json.loads(control.recv(timeout=30))
+        self.last_publish_ms = (time.perf_counter() - started) * 1000
+        return seqs
+
+
+@contextlib.contextmanager
+def running_raw_server() -> Iterator[ServerProcess]:
+    port = free_port()
+    command = [sys.executable, "-m", "tests.realtime.raw_server", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env(redis_url=None, redis_prefix=""))  # noqa: S603
+    running = RawServerProcess(port=port, process=process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.closing(socket.socket()) as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the raw websockets server did not start")
+            time.sleep(0.05)
+        yield running
+    finally:
+        stop_process(process)
+
+
 def server_env(*, redis_url: str | None, redis_prefix: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "REDIS_PREFIX"}}
     env.update({"PYTHONPATH": str(ROOT), "DJANGO_ENV": "development", "PYTHONUNBUFFERED": "1"})
