@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import signal
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,6 +13,7 @@ from channels.db import database_sync_to_async
 from realtime.events import REGISTRATION_CREATED, publish
 from realtime.hub import Hub, Listener, RedisSubscriber
 from realtime.models import EventRecord
+from tests.realtime.storm import PrivateRedis
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -173,3 +177,38 @@ async def test_a_silent_subscription_is_declared_dead_after_an_unanswered_ping(s
 
     assert pings == ["ping"]
     assert subscriber.failed is True
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server for a private instance")
+async def test_a_frozen_redis_is_detected_and_the_relay_keeps_listeners_complete(settings, undelivered):
+    """A PRIVATE Redis, SIGSTOPped: the TCP connection stays open and silent (half-open)."""
+    redis = PrivateRedis(int(os.environ.get("HUB_REDIS_PORT", "6413")))
+    redis.start()
+    try:
+        settings.REDIS_URL, settings.REALTIME_REDIS_HEALTH_SECONDS = redis.url, 0.1
+        settings.REALTIME_REDIS_TIMEOUT_SECONDS = 0.2
+        hub = Hub(asyncio.get_running_loop())
+        listener = Listener(last_seq=0, maxsize=10, on_overflow=lambda: None)
+        await hub.join(6, listener)
+        subscriber = hub._subscriber
+        assert subscriber is not None
+        assert subscriber.failed is False
+
+        os.kill(redis.process.pid, signal.SIGSTOP)
+        for _ in range(50):
+            if subscriber.failed:
+                break
+            await asyncio.sleep(0.05)
+        assert subscriber.failed is True  # declared dead by the watchdog, not by a socket error
+        await undelivered(6, 2)
+        await hub.relay_once()  # Redis still frozen: the re-subscription fails, the outbox serves
+        await _settle(hub, 6)
+        assert [listener.queue.get_nowait()[0] for _ in range(listener.queue.qsize())] == [1, 2]
+
+        os.kill(redis.process.pid, signal.SIGCONT)
+        await hub.relay_once()
+        assert hub._subscriber is not None  # subscribed again
+        assert hub._subscriber.failed is False
+    finally:
+        os.kill(redis.process.pid, signal.SIGCONT)
+        redis.kill()
