@@ -146,3 +146,16 @@ def test_prune_command_reports_and_refuses_bad_input(capsys):
     assert EventRecord.objects.count() == 1
     with pytest.raises(CommandError, match="--keep must be at least 1"):
         call_command("realtime_prune", "--keep", "0")
+
+
+def test_write_and_delivery_together_cost_one_statement_besides_the_transaction():
+    publish(tournament_id=11, type=MATCH_CONFIRMED, data={})
+
+    with CaptureQueriesContext(connection) as captured:
+        publish(tournament_id=11, type=MATCH_CONFIRMED, data={})  # commits, then delivers to the hub
+
+    # No second transaction after the commit any more (it was BEGIN, upsert, insert, trim, COMMIT).
+    statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
+    assert [s for s in statements if s not in {"BEGIN", "COMMIT"}] == [
+        "WITH" if connection.vendor == "postgresql" else "INSERT"
+    ]
