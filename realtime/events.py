@@ -70,9 +70,12 @@ def publish_on_commit(*, tournament_id: int, type: str, data: dict[str, Any]) ->
 
 
 def publish(*, tournament_id: int, type: str, data: dict[str, Any]) -> int:  # noqa: A002
-    """Write and deliver one event in its own transaction; returns its ``seq``."""
-    with transaction.atomic():
-        return publish_on_commit(tournament_id=tournament_id, type=type, data=data)
+    """Write and deliver one event now (scripts, benchmarks); returns its ``seq``.
+
+    Outside a transaction the one INSERT commits by itself (autocommit: no BEGIN/COMMIT
+    round trips) and delivery follows at once; inside one it is ``publish_on_commit``.
+    """
+    return publish_on_commit(tournament_id=tournament_id, type=type, data=data)
 
 
 def _deliver_after_commit(*, tournament_id: int, seq: int, text: str) -> None:
