@@ -151,6 +151,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            # A request never waits long on an unreachable Redis (the throttles' counters).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -299,10 +301,21 @@ ECONOMY_TRANSFER_STRATEGY = env_choice(
     "ECONOMY_TRANSFER_STRATEGY", "conditional", {"optimistic", "pessimistic", "conditional"}
 )
 ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimum=1)
-# Realtime (docs/realtime.md): events kept per tournament for `?since=` resync, events
-# queued per listener before a too-slow one is closed (4408), and the fan-out: the
-# per-process hub, or stock Channels group_send (the perf app's, to measure against).
-REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 200, minimum=1)
+# Realtime (docs/realtime.md): retention of the outbox for `?since=` resync (by count per
+# tournament and by age; `manage.py realtime_prune` applies it), events queued per listener
+# before a too-slow one is closed (4408), and the fan-out: the per-process hub, or stock
+# Channels group_send (the perf app's, to measure against).
+REALTIME_HISTORY_SIZE = env_int("REALTIME_HISTORY_SIZE", 1000, minimum=1)
+REALTIME_HISTORY_MAX_AGE_HOURS = env_int("REALTIME_HISTORY_MAX_AGE_HOURS", 24 * 7, minimum=1)
+# The relay: how often each hub compares the outbox's heads with what it handed on (the
+# bound on how late an event whose delivery was missed arrives).
+REALTIME_RELAY_SECONDS = env_int("REALTIME_RELAY_MS", 1000, minimum=10) / 1000
+# Redis: connect/read timeout of every connection (a request never waits longer on a dead
+# Redis), how long publishes are skipped after a failure, and the pub/sub watchdog's period
+# (silent that long: PING; silent twice that long: the subscription is declared dead).
+REALTIME_REDIS_TIMEOUT_SECONDS = env_int("REALTIME_REDIS_TIMEOUT_MS", 500, minimum=10) / 1000
+REALTIME_REDIS_RETRY_SECONDS = env_int("REALTIME_REDIS_RETRY_MS", 2000, minimum=0) / 1000
+REALTIME_REDIS_HEALTH_SECONDS = env_int("REALTIME_REDIS_HEALTH_MS", 2000, minimum=10) / 1000
 REALTIME_QUEUE_SIZE = env_int("REALTIME_QUEUE_SIZE", 256, minimum=1)
 # Sockets authenticate with a single-use ticket (realtime/tickets.py) or the session;
 # the API token in the URL (?token=) is accepted only outside production, for scripts.

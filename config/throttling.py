@@ -9,14 +9,18 @@ every worker sees the same count.
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.exceptions import RedisError
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 from core.ratelimit import window_increment
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # rest_framework.views imports this module while it is being defined
     from rest_framework.request import Request
@@ -45,7 +49,13 @@ class ScopedRateThrottle(throttling.ScopedRateThrottle):
         if self.num_requests is None or self.duration is None:
             return True  # no rate for this scope: unlimited
         client_key = self.get_cache_key(request, view) or ""
-        return self._count(client_key, window_seconds=self.duration) <= self.num_requests
+        try:
+            return self._count(client_key, window_seconds=self.duration) <= self.num_requests
+        except RedisError as error:
+            # The counter lives in Redis. Unreachable, it must not turn a write into a 500
+            # (nor make it wait: the cache has timeouts): the request goes through unthrottled.
+            logger.warning("throttle %s: counter unavailable (%s); not throttling", self.scope, error)
+            return True
 
     def _count(self, client_key: str, *, window_seconds: int) -> int:
         self.now = self.timer()

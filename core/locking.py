@@ -4,6 +4,13 @@ THE LOCK ORDER (the one place it is written down). Every code path that takes
 row locks takes them in this order, and rows of one type in ascending primary key:
 
     season → tournament → match → player skill → participation → badge → wallet
+           → event stream
+
+The event stream (a tournament's realtime counter, ``realtime/locks.py``) ranks last:
+its row lock orders the tournament's event writers, so it is taken by the event's
+INSERT, the last statement of a write transaction, and held only until COMMIT.
+Nothing may lock after it (a transaction that did would hold the counter, and stall
+every writer of the tournament, while it waits).
 
 A path that needs an earlier lock after a later one must restructure (read first,
 then lock in order) rather than break the order: two paths locking the same rows
@@ -93,6 +100,7 @@ LOCK_ORDER: dict[str, int] = {
     "TournamentParticipation": 50,
     "TournamentBadge": 60,
     "Wallet": 70,
+    "EventSequence": 80,
 }
 
 DEADLOCK_SQLSTATE = "40P01"

@@ -283,6 +283,8 @@ async def _receive(listener: Listener, broadcast: BroadcastStats) -> None:
         async for text in listener.socket:
             received = time.time()
             event = json.loads(text)
+            if event["type"] == "stream.sync":  # each connection's first frame, not an event
+                continue
             listener.seqs.add(event["seq"])
             if event["ts"] >= listener.live_since:  # replayed history has no delivery latency
                 broadcast.latencies_ms.append((received - event["ts"]) * 1000)
@@ -297,9 +299,11 @@ async def published_range(target: Target, tournament_id: int, token: str) -> tup
     async with websockets.connect(url, origin=Origin(target.origin)) as socket:
         while True:
             try:
-                seqs.append(json.loads(await asyncio.wait_for(socket.recv(), timeout=0.5))["seq"])
+                frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=0.5))
             except TimeoutError:
                 break
+            if frame["type"] != "stream.sync":  # each connection's first frame, not an event
+                seqs.append(frame["seq"])
     return (min(seqs), max(seqs)) if seqs else (1, 0)
 
 

@@ -9,10 +9,8 @@ and group membership: the per-socket cost the hub avoids.
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from realtime import selectors
 from realtime.channels import Fanout
 from realtime.consumers import TournamentConsumer
 
@@ -40,16 +38,7 @@ class StockTournamentConsumer(TournamentConsumer):
         self.last_seq = since or 0
         await self.channel_layer.group_add(group_name(self.tournament_id), self.channel_name)
         await self.accept()
-        if since is not None:
-            await self._replay_stock(since)
-
-    async def _replay_stock(self, since: int) -> None:
-        history = await database_sync_to_async(selectors.event_history_list)(
-            tournament_id=self.tournament_id, since=since
-        )
-        for seq, text in history:
-            await self.send(text_data=text)
-            self.last_seq = seq
+        self.last_seq = await self._recover(since)
 
     async def tournament_event(self, event: dict) -> None:
         if event["seq"] > self.last_seq:

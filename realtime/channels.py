@@ -1,7 +1,7 @@
 """What the realtime modules share: Redis names, and the fan-out registry.
 
-``events`` (numbering, storing, publishing) and ``hub`` (per-process delivery to
-sockets) both need these names; they live here so neither imports the other.
+``events`` (writing, delivering) and ``hub`` (per-process delivery to sockets) both
+need these names; they live here so neither imports the other.
 
 A *fan-out* is how a numbered event reaches the sockets of every server process.
 Realtime registers the per-process hub (``RealtimeConfig.ready``), the only one
@@ -27,8 +27,8 @@ class Fanout:
     """One way to deliver events.
 
     ``consumer``: dotted path of the consumer serving ``ws/tournaments/<id>/``.
-    ``deliver_local``: local mode (no Redis), called under the publishers' ordering lock.
-    ``deliver_redis``: Redis mode, called after the publish script has PUBLISHed (None: nothing more to do).
+    ``deliver_local``: local mode (no Redis), called after the event's commit.
+    ``deliver_redis``: Redis mode, called after the event was PUBLISHed (None: nothing more to do).
     """
 
     consumer: str
@@ -53,12 +53,6 @@ def fanout_get() -> Fanout:
         ) from None
 
 
-def redis_keys(tournament_id: int) -> tuple[str, str, str]:
-    """(sequence counter, history sorted set, pub/sub channel) of a tournament."""
-    prefix = f"{redis_prefix()}:rt"
-    return f"{prefix}:seq:{tournament_id}", f"{prefix}:hist:{tournament_id}", redis_channel(tournament_id)
-
-
 def redis_channel(tournament_id: int) -> str:
     return f"{redis_prefix()}:rt:t:{tournament_id}"
 
@@ -68,8 +62,18 @@ def redis_prefix() -> str:
     return settings.REDIS_PREFIX
 
 
+def redis_options() -> dict:
+    """Timeouts on every Redis connection, and no silent retries: a request thread never hangs
+    on an unreachable Redis, and the hub notices a dead connection instead of retrying blind."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    timeout = settings.REALTIME_REDIS_TIMEOUT_SECONDS
+    return {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+
+
 @cache
 def sync_redis():
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(settings.REDIS_URL, **redis_options())

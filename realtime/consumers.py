@@ -8,7 +8,7 @@ then close, because a browser cannot read the code of a refused handshake:
 * 4403 a participants-only tournament and the listener is not a participant
 * 4404 no such tournament, or a draft the listener may not see (its organizer's alone)
 * 4408 too slow: the socket's outbox overflowed; reconnect with ``?since=<last seq>``
-* 4503 the server lost its Redis event feed; reconnect with ``?since=<last seq>``
+* 4503 the server cannot vouch for the events after your last one; reconnect with ``?since=<last seq>``
 
 A foreign ``Origin`` never reaches this consumer: ``AllowedHostsOriginValidator``
 refuses the handshake itself (HTTP 403).
@@ -25,6 +25,7 @@ from django.conf import settings
 
 from realtime import selectors
 from realtime.auth import query_param
+from realtime.events import stream_sync_encode
 from realtime.hub import Hub, Listener, hub_for_running_loop, websocket_send
 from tournaments.policies import WatchRefusal, tournament_watch_check
 
@@ -69,10 +70,12 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         return None if refusal is None else CLOSE_BY_REFUSAL[refusal]
 
     async def _listen(self, since: int | None) -> None:
-        """Join the hub, accept, then replay history: nothing published meanwhile is lost.
+        """Join the hub, accept, then say where the stream starts: nothing published meanwhile is lost.
 
         Joining before accepting means that once the client sees the socket open, every
         later event reaches it; events already queued wait until the replay is done.
+        The first frame (``stream.sync``) tells the client whether its ``?since=`` was
+        recovered (the missed events follow) or not (it reloads through the REST API).
         """
         queue_size = settings.REALTIME_QUEUE_SIZE
         listener = Listener(
@@ -82,17 +85,22 @@ class TournamentConsumer(AsyncWebsocketConsumer):
         self.hub = hub_for_running_loop()
         await self.hub.join(self.tournament_id, listener)
         await self.accept()
-        if since is not None:
-            await self._replay(since, listener)
+        listener.last_seq = await self._recover(since)
         self.pump_task = asyncio.ensure_future(self._pump(listener))
 
-    async def _replay(self, since: int, listener: Listener) -> None:
-        history = await database_sync_to_async(selectors.event_history_list)(
-            tournament_id=self.tournament_id, since=since
+    async def _recover(self, since: int | None) -> int:
+        """Send the ``stream.sync`` frame, then the missed events when recovered; returns the last seq sent."""
+        recovery = await database_sync_to_async(selectors.event_recovery_get)(
+            tournament_id=self.tournament_id, since=since, epoch=query_param(self.scope, "epoch")
         )
-        for seq, text in history:
+        sync = stream_sync_encode(
+            tournament_id=self.tournament_id, epoch=recovery.epoch, seq=recovery.seq, recovered=recovery.recovered
+        )
+        await self.base_send(websocket_send(sync))
+        last_seq = recovery.seq
+        for last_seq, text in recovery.events:  # noqa: B007 - the last one sent is the answer
             await self.base_send(websocket_send(text))
-            listener.last_seq = seq
+        return last_seq
 
     async def _pump(self, listener: Listener) -> None:
         # Straight to the server's ASGI send: the event's message dict is already built.

@@ -1,35 +1,40 @@
-"""Realtime events: one envelope, published only after the transaction commits.
+"""Realtime events: written in the transaction that causes them, delivered after it commits.
 
 Envelope (JSON text, keys in this order)::
 
     {"type": "registration.created", "tournament_id": 7, "seq": 42, "ts": 1732350000.123, "data": {...}}
 
-``seq`` is strictly increasing per tournament and shared by every server process:
-it comes from Redis (``INCR``) when ``REDIS_URL`` is set, from a database counter row
-otherwise. It is assigned at publish time, i.e. after the caller's commit, so a
-rolled-back transaction never consumes a number and listeners never see a gap
-caused by a rollback.
+``publish_on_commit`` inserts the event into the outbox (``realtime.models.EventRecord``)
+inside the caller's transaction, numbered there by the tournament's counter
+(``realtime/locks.py``): ``seq`` is gap-free per tournament, in commit order, and a
+rolled-back transaction leaves neither the event nor its number. Once the transaction
+commits, ``deliver`` hands the encoded text to every server process (Redis pub/sub) or
+to this process's hub (no Redis). Delivery never raises into the request: whatever it
+misses (Redis down, a dropped message, a process killed between COMMIT and delivery),
+every hub's relay reads back from the outbox (``realtime/hub.py``).
 
-Each event is encoded to JSON exactly once; the encoded text is what is stored in the
-history, sent over the bus and written to every socket.
+Each event is encoded to JSON once; the encoded text is what is stored, sent over the
+bus and written to every socket. Every frame a socket receives is encoded here.
 """
 
 from __future__ import annotations
 
 import json
-import threading
+import logging
+import os
 import time
-from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.metrics import observe_broadcast
 
 # redis_prefix is re-exported: the perf suite's broadcast server test reads it from here.
-from realtime.channels import fanout_get, redis_keys, redis_prefix, sync_redis  # noqa: F401
-from realtime.models import EventRecord, EventSequence
+from realtime.channels import fanout_get, redis_channel, redis_prefix, sync_redis  # noqa: F401
+from realtime.locks import event_insert
+
+logger = logging.getLogger(__name__)
 
 REGISTRATION_CREATED = "registration.created"
 REGISTRATION_WITHDRAWN = "registration.withdrawn"
@@ -38,48 +43,82 @@ MATCH_CONFIRMED = "match.confirmed"
 MATCH_DISPUTED = "match.disputed"
 MATCH_RESOLVED = "match.resolved"
 TOURNAMENT_FINALIZED = "tournament.finalized"
+#: The first frame of every connection (docs/realtime.md, "Recovery"); not an event, no place in the stream.
+STREAM_SYNC = "stream.sync"
 
-# In local mode (no Redis) the sequence upsert and the hand-over to the hub must happen
-# in the same order in every thread of the process, or two concurrent publishers could
-# deliver seq 6 before seq 5. Events never leave the process in that mode.
-_local_order = threading.Lock()
+#: Test-only fault hook: the process exits between COMMIT and delivery (docs/realtime.md).
+#: Read from the environment, never from settings: production never sets it.
+CRASH_BEFORE_DELIVERY_ENV = "REALTIME_FAULT_CRASH_BEFORE_DELIVERY"
 
-# Redis mode: numbering, history and publication in one atomic script, so the order in
-# which Redis delivers to subscribers is the order of the sequence numbers, whichever
-# process published. The pub/sub payload is "<seq>\n<envelope>" (JSON never contains a
-# raw newline), so the hub reads the number without decoding the JSON.
-_REDIS_PUBLISH = """
-local seq = redis.call('INCR', KEYS[1])
-local text = ARGV[1] .. seq .. ARGV[2]
-redis.call('ZADD', KEYS[2], seq, text)
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[3]) + 1))
-redis.call('PUBLISH', KEYS[3], seq .. '\\n' .. text)
-return seq
-"""
+# While Redis is unreachable, requests skip the publish until this monotonic time
+# instead of each paying the connect timeout: the relays deliver meanwhile.
+_redis_skip_until = 0.0
 
 
-def publish_on_commit(*, tournament_id: int, type: str, data: dict[str, Any]) -> None:  # noqa: A002
-    """Publish ``type`` to the tournament's listeners once the current transaction commits.
+def publish_on_commit(*, tournament_id: int, type: str, data: dict[str, Any]) -> int:  # noqa: A002
+    """Write ``type`` to the tournament's stream now; deliver it once the transaction commits.
 
-    A rolled-back transaction publishes nothing; outside a transaction it publishes now.
+    Costs one INSERT. Precondition: the caller takes no row lock after this (the
+    stream's counter ranks last, see ``realtime/locks.py``). A rolled-back transaction
+    writes and delivers nothing. Returns the event's ``seq``.
     """
-    transaction.on_commit(lambda: publish(tournament_id=tournament_id, type=type, data=data))
+    head, tail = _encode_around_seq(tournament_id=tournament_id, type=type, data=data)
+    seq = event_insert(tournament_id=tournament_id, head=head, tail=tail, caller=f"publish:{type}")
+    text = f"{head}{seq}{tail}"
+    transaction.on_commit(lambda: _deliver_after_commit(tournament_id=tournament_id, seq=seq, text=text), robust=True)
+    return seq
 
 
 def publish(*, tournament_id: int, type: str, data: dict[str, Any]) -> int:  # noqa: A002
-    """Number, store and broadcast one event now; returns its ``seq``.
+    """Write and deliver one event now (scripts, benchmarks); returns its ``seq``.
 
-    Precondition: not inside the caller's transaction (use ``publish_on_commit``).
+    Outside a transaction the one INSERT commits by itself (autocommit: no BEGIN/COMMIT
+    round trips) and delivery follows at once; inside one it is ``publish_on_commit``.
     """
+    return publish_on_commit(tournament_id=tournament_id, type=type, data=data)
+
+
+def _deliver_after_commit(*, tournament_id: int, seq: int, text: str) -> None:
+    if os.environ.get(CRASH_BEFORE_DELIVERY_ENV) == "1":
+        os._exit(137)  # as if SIGKILLed: committed, never delivered by this process
+    deliver(tournament_id=tournament_id, seq=seq, text=text)
+
+
+def deliver(*, tournament_id: int, seq: int, text: str) -> None:
+    """Hand one committed event to the fan-out, now. Never raises: the relays cover a miss."""
     started = time.perf_counter()
-    head, tail = _encode_around_seq(tournament_id=tournament_id, type=type, data=data)
-    if settings.REDIS_URL:
-        seq = _publish_redis(tournament_id=tournament_id, head=head, tail=tail)
-    else:
-        seq = _publish_local(tournament_id=tournament_id, head=head, tail=tail)
-    # Encode + number + store + hand-off to the fan-out (Redis PUBLISH or the local hub).
+    fanout = fanout_get()
+    try:
+        if settings.REDIS_URL:
+            _publish_redis(tournament_id=tournament_id, seq=seq, text=text)
+            if fanout.deliver_redis is not None:
+                fanout.deliver_redis(tournament_id=tournament_id, seq=seq, text=text)
+        else:
+            fanout.deliver_local(tournament_id=tournament_id, seq=seq, text=text)
+    except Exception:
+        logger.exception("realtime: delivery of %s #%s failed; the relay will deliver it", tournament_id, seq)
+    # Commit-to-hand-off: Redis PUBLISH or the hand-over to the local hub.
     observe_broadcast(time.perf_counter() - started)
-    return seq
+
+
+def _publish_redis(*, tournament_id: int, seq: int, text: str) -> None:
+    """PUBLISH ``"<seq>\\n<envelope>"`` (JSON never holds a raw newline: the hub reads the number
+    without decoding). Skipped, not waited for, while Redis is known to be unreachable."""
+    global _redis_skip_until
+    if time.monotonic() < _redis_skip_until:
+        return
+    try:
+        sync_redis().publish(redis_channel(tournament_id), f"{seq}\n{text}")
+    except Exception as error:
+        import redis
+
+        if not isinstance(error, redis.RedisError):
+            raise
+        _redis_skip_until = time.monotonic() + settings.REALTIME_REDIS_RETRY_SECONDS
+        logger.warning("realtime: Redis publish failed (%s); relays deliver until it is back", error)
+
+
+# --- Encoding: every frame a listener receives is built here --------------------------------
 
 
 def _encode_around_seq(*, tournament_id: int, type: str, data: dict[str, Any]) -> tuple[str, str]:  # noqa: A002
@@ -89,46 +128,13 @@ def _encode_around_seq(*, tournament_id: int, type: str, data: dict[str, Any]) -
     return head, tail
 
 
-# --- Redis ----------------------------------------------------------------------------------
+def stream_sync_encode(*, tournament_id: int, epoch: str, seq: int, recovered: bool) -> str:
+    """The connection's first frame: the events that follow are those after ``seq`` of ``epoch``.
 
-
-@cache
-def _redis_script():
-    return sync_redis().register_script(_REDIS_PUBLISH)
-
-
-def _publish_redis(*, tournament_id: int, head: str, tail: str) -> int:
-    keys = redis_keys(tournament_id)
-    seq = int(_redis_script()(keys=list(keys), args=[head, tail, settings.REALTIME_HISTORY_SIZE]))
-    # The script has PUBLISHed already (the hubs' feed); a fan-out may add its own step.
-    deliver = fanout_get().deliver_redis
-    if deliver is not None:
-        deliver(tournament_id=tournament_id, seq=seq, text=f"{head}{seq}{tail}")
-    return seq
-
-
-# --- Database + in-process hub -------------------------------------------------------------
-
-
-def _publish_local(*, tournament_id: int, head: str, tail: str) -> int:
-    with _local_order:
-        seq, text = _store_event(tournament_id=tournament_id, head=head, tail=tail)
-        fanout_get().deliver_local(tournament_id=tournament_id, seq=seq, text=text)
-    return seq
-
-
-@transaction.atomic
-def _store_event(*, tournament_id: int, head: str, tail: str) -> tuple[int, str]:
-    """Take the next number (the upsert's row lock serialises publishers), keep the last N."""
-    table = EventSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (tournament_id, last_seq) VALUES (%s, 1) "  # noqa: S608 - table name is ours
-            f"ON CONFLICT (tournament_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq",
-            [tournament_id],
-        )
-        seq = cursor.fetchone()[0]
-    text = f"{head}{seq}{tail}"
-    EventRecord.objects.create(tournament_id=tournament_id, seq=seq, text=text)
-    EventRecord.objects.filter(tournament_id=tournament_id, seq__lte=seq - settings.REALTIME_HISTORY_SIZE).delete()
-    return seq, text
+    ``recovered`` is true when they continue exactly from the client's ``?since=``; false
+    when the client must load the state through the REST API first (docs/realtime.md).
+    """
+    return json.dumps(
+        {"type": STREAM_SYNC, "tournament_id": int(tournament_id), "epoch": epoch, "seq": seq, "recovered": recovered},
+        separators=(",", ":"),
+    )

@@ -1,12 +1,32 @@
-"""Reads for the realtime consumers (called through ``database_sync_to_async``)."""
+"""Reads for the realtime consumers and hubs (called through ``database_sync_to_async``).
+
+Every read of the event stream comes from the database (the outbox): a Redis flush or
+restart loses nothing a listener could ask for.
+"""
 
 from __future__ import annotations
 
-from django.conf import settings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from realtime.channels import redis_keys, sync_redis
-from realtime.models import EventRecord
+
+from realtime.models import EventRecord, EventSequence
 from tournaments.models import Tournament
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Where a connection's stream starts: the events after ``seq`` of ``epoch`` follow.
+
+    ``recovered``: they continue exactly from the client's ``since`` (``events`` are the
+    ones it missed). Otherwise ``seq`` is the stream's head and the client must load the
+    state through the REST API.
+    """
+
+    epoch: str
+    seq: int
+    recovered: bool
+    events: list[tuple[int, str]] = field(default_factory=list)
 
 
 def tournament_exists(*, tournament_id: int) -> bool:
@@ -14,10 +34,35 @@ def tournament_exists(*, tournament_id: int) -> bool:
 
 
 def event_history_list(*, tournament_id: int, since: int) -> list[tuple[int, str]]:
-    """The kept events with ``seq > since``, oldest first, as (seq, encoded envelope)."""
-    if settings.REDIS_URL:
-        _seq_key, history_key, _channel = redis_keys(tournament_id)
-        rows = sync_redis().zrangebyscore(history_key, f"({since}", "+inf", withscores=True)
-        return [(int(score), text.decode()) for text, score in rows]
+    """The retained events with ``seq > since``, oldest first, as (seq, encoded envelope)."""
     rows = EventRecord.objects.filter(tournament_id=tournament_id, seq__gt=since).order_by("seq")
     return list(rows.values_list("seq", "text"))
+
+
+def event_stream_get(*, tournament_id: int) -> tuple[int, str]:
+    """(last seq, epoch) of a tournament's stream; (0, "") before its first event."""
+    row = EventSequence.objects.filter(pk=tournament_id).values_list("last_seq", "epoch").first()
+    return row if row is not None else (0, "")
+
+
+def event_heads_list(*, tournament_ids: Iterable[int]) -> dict[int, int]:
+    """The last committed seq of each given tournament that has events (one query)."""
+    rows = EventSequence.objects.filter(pk__in=list(tournament_ids)).values_list("tournament_id", "last_seq")
+    return dict(rows)
+
+
+def event_recovery_get(*, tournament_id: int, since: int | None, epoch: str | None) -> Recovery:
+    """Can a client that last saw ``since`` of ``epoch`` resume? (Centrifugo's rule: exactly the
+    events after it, or a plain no.) No when it asks for nothing (``since`` absent), when the
+    stream was reset (another epoch, or it claims a seq the stream never reached), or when
+    retention pruned events it missed. An empty ``epoch`` (the client connected before the
+    stream's first event) matches any.
+    """
+    head, current_epoch = event_stream_get(tournament_id=tournament_id)
+    if since is None or (epoch and epoch != current_epoch) or since > head:
+        return Recovery(epoch=current_epoch, seq=head, recovered=False)
+    events = event_history_list(tournament_id=tournament_id, since=since)
+    # Rows after the counter read are committed too (commit order), so only the first matters.
+    if since < head and (not events or events[0][0] != since + 1):
+        return Recovery(epoch=current_epoch, seq=head, recovered=False)
+    return Recovery(epoch=current_epoch, seq=since, recovered=True, events=events)

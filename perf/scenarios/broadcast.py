@@ -1,9 +1,9 @@
 """Hot path 3: one event to 100 listeners of a tournament, in process (SPEC "Realtime broadcast").
 
-The production path minus the sockets: ``realtime.events.publish`` numbers and stores
-the event (database, or Redis when ``REDIS_URL`` is set) and hands it to this
-process's hub (directly, or through the Redis subscription), which drops it into 100
-listeners' outboxes; each listener's pump "sends" it. A call ends when every listener
+The production path minus the sockets: ``realtime.events.publish`` writes the event to
+the outbox (one INSERT that numbers it, in its own transaction) and, after the commit,
+hands it to this process's hub (directly, or through Redis pub/sub when ``REDIS_URL``
+is set), which drops it into 100 listeners' outboxes; each listener's pump "sends" it. A call ends when every listener
 has sent exactly that event, so a lost or misnumbered event fails the call.
 
 The hub and its listeners run on their own event loop in a background thread, as

@@ -101,3 +101,18 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_limit(throttle_rates, 
     )
 
     assert response.status_code == 429
+
+
+def test_an_unreachable_throttle_counter_lets_the_request_through(throttle_rates, client_ip, monkeypatch):
+    """The counters live in Redis: Redis down must not turn a signup (or a transfer) into a 500."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from config.throttling import ScopedRateThrottle
+
+    def unreachable(self, client_key, *, window_seconds):
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr(ScopedRateThrottle, "_count", unreachable)
+    throttle_rates(auth="1/minute")
+
+    assert [_signup(APIClient(), f"user{n}", client_ip).status_code for n in range(2)] == [201, 201]

@@ -93,7 +93,8 @@ def test_a_committed_lock_feeds_the_lock_hold_histogram(transactional_db) -> Non
     assert sample("arena_lock_hold_seconds_count", **labels) == before + 1
 
 
-def test_a_published_event_feeds_the_broadcast_histogram(db) -> None:
+def test_a_published_event_feeds_the_broadcast_histogram(transactional_db) -> None:
+    # Fed after COMMIT (the delivery), so the transaction must really commit.
     from realtime.events import publish
 
     before = sample("arena_broadcast_latency_seconds_count")

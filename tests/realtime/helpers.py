@@ -9,11 +9,35 @@ from channels.testing import WebsocketCommunicator
 from config.asgi import application
 
 
-def communicator(path: str, *, origin: bytes | None = b"http://testserver", headers=()) -> WebsocketCommunicator:
+class StreamCommunicator(WebsocketCommunicator):
+    """A communicator that reads the connection's ``stream.sync`` frame on connect (``.sync``),
+    so tests read events only; a refusal's close stays the first output."""
+
+    sync: dict | None = None
+
+    async def connect(self, timeout: float = 1):
+        connected, subprotocol = await super().connect(timeout)
+        if connected:
+            first = await super().receive_output(timeout=3)
+            if first["type"] == "websocket.send" and json.loads(first["text"]).get("type") == "stream.sync":
+                self.sync = json.loads(first["text"])
+            else:
+                self._pending = first
+        return connected, subprotocol
+
+    async def receive_output(self, timeout: float = 1):
+        pending = getattr(self, "_pending", None)
+        if pending is not None:
+            self._pending = None
+            return pending
+        return await super().receive_output(timeout)
+
+
+def communicator(path: str, *, origin: bytes | None = b"http://testserver", headers=()) -> StreamCommunicator:
     all_headers = [*headers]
     if origin is not None:
         all_headers.append((b"origin", origin))
-    return WebsocketCommunicator(application, path, headers=all_headers)
+    return StreamCommunicator(application, path, headers=all_headers)
 
 
 def stream_path(tournament_id: int, *, token: str | None = None, since: int | str | None = None) -> str:

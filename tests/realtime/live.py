@@ -20,7 +20,9 @@ import websockets
 from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(18100, 18200)  # this suite's loopback ports
+# This suite's loopback ports; REALTIME_LIVE_PORTS=18300-18399 moves them (several people, one machine).
+_FIRST, _LAST = (int(n) for n in os.environ.get("REALTIME_LIVE_PORTS", "18100-18199").split("-"))
+PORTS = range(_FIRST, _LAST + 1)
 
 
 @dataclass
@@ -29,6 +31,11 @@ class World:
     token: str
     tournament_id: int
     session: str = ""
+    database_url: str | None = None  # PostgreSQL instead of the SQLite file
+    organizer_token: str = ""
+
+    def database_args(self) -> list[str]:
+        return ["--database-url", self.database_url] if self.database_url else ["--sqlite", self.sqlite]
 
 
 @dataclass
@@ -57,6 +64,39 @@ class ServerProcess:
             return json.loads(response.read())
 
 
+class RawServerProcess(ServerProcess):
+    """``tests/realtime/raw_server.py``: listeners connect like to the app; ``publish`` calls ``broadcast()``."""
+
+    def publish(self, world: World, count: int, type: str = "registration.created") -> list[int]:  # noqa: A002
+        from websockets.sync.client import connect
+
+        started = time.perf_counter()
+        with connect(f"ws://127.0.0.1:{self.port}/publish?count={count}") as control:
+            seqs = json.loads(control.recv(timeout=30))
+        self.last_publish_ms = (time.perf_counter() - started) * 1000
+        return seqs
+
+
+@contextlib.contextmanager
+def running_raw_server() -> Iterator[ServerProcess]:
+    port = free_port()
+    command = [sys.executable, "-m", "tests.realtime.raw_server", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env(redis_url=None, redis_prefix=""))  # noqa: S603
+    running = RawServerProcess(port=port, process=process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.closing(socket.socket()) as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the raw websockets server did not start")
+            time.sleep(0.05)
+        yield running
+    finally:
+        stop_process(process)
+
+
 # One key for the seeding process and the servers: the seeded session is signed with it.
 SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
 
@@ -71,14 +111,16 @@ def server_env(*, redis_url: str | None, redis_prefix: str) -> dict[str, str]:
     return env
 
 
-def seed_world(directory: Path) -> World:
-    sqlite = str(directory / "realtime-live.sqlite3")
-    command = [sys.executable, "-m", "tests.realtime.server", "seed", "--sqlite", sqlite]
+def seed_world(directory: Path, *, database_url: str | None = None) -> World:
+    world = World(sqlite=str(directory / "realtime-live.sqlite3"), token="", tournament_id=0, database_url=database_url)
+    command = [sys.executable, "-m", "tests.realtime.server", "seed", *world.database_args()]
     output = subprocess.run(  # noqa: S603
         command, cwd=ROOT, env=server_env(redis_url=None, redis_prefix=""), check=True, capture_output=True, text=True
     )
     seeded = json.loads(output.stdout.strip().splitlines()[-1])
-    return World(sqlite=sqlite, token=seeded["token"], tournament_id=seeded["tournament_id"], session=seeded["session"])
+    world.token, world.tournament_id = seeded["token"], seeded["tournament_id"]
+    world.organizer_token, world.session = seeded["organizer_token"], seeded["session"]
+    return world
 
 
 def free_port() -> int:
@@ -89,7 +131,7 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 18100-18199")
+    raise RuntimeError(f"no free port in {PORTS}")
 
 
 @contextlib.contextmanager
@@ -100,13 +142,13 @@ def running_server(
     options: tuple[str, ...] = (),
     redis_url: str | None = None,
     redis_prefix: str = "rtlive",
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[ServerProcess]:
     port = free_port()
-    command = [sys.executable, "-m", "tests.realtime.server", "serve", "--sqlite", world.sqlite]
+    command = [sys.executable, "-m", "tests.realtime.server", "serve", *world.database_args()]
     command += ["--port", str(port), "--server", server, *options]
-    process = subprocess.Popen(  # noqa: S603
-        command, cwd=ROOT, env=server_env(redis_url=redis_url, redis_prefix=redis_prefix)
-    )
+    env = server_env(redis_url=redis_url, redis_prefix=redis_prefix) | (extra_env or {})
+    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     running = ServerProcess(port=port, process=process)
     try:
         _wait_until_serving(running)
@@ -117,6 +159,8 @@ def running_server(
 
 def stop_process(process: subprocess.Popen) -> None:
     """Terminate a child process, killing it if it does not exit within 10 s."""
+    if process.poll() is not None:
+        return
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -149,8 +193,18 @@ async def connect_listeners(server: ServerProcess, world: World, count: int, *, 
     return sockets
 
 
+async def receive_events(connection, count: int) -> list[dict]:
+    """The next ``count`` events, past any ``stream.sync`` frame (each connection starts with one)."""
+    events: list[dict] = []
+    while len(events) < count:
+        frame = json.loads(await connection.recv())
+        if frame["type"] != "stream.sync":
+            events.append(frame)
+    return events
+
+
 async def receive_seqs(connection, count: int) -> list[int]:
-    return [json.loads(await connection.recv())["seq"] for _ in range(count)]
+    return [event["seq"] for event in await receive_events(connection, count)]
 
 
 async def broadcast_round(server: ServerProcess, world: World, sockets: list, count: int) -> float:

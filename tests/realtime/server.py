@@ -1,7 +1,8 @@
 """A real ASGI server process for the realtime end-to-end tests and benchmarks.
 
-    python -m tests.realtime.server seed  --sqlite PATH          # migrate, create a listener + tournament
-    python -m tests.realtime.server serve --sqlite PATH --port P \
+    python -m tests.realtime.server seed  --sqlite PATH | --database-url URL   # migrate, create a listener,
+                                                                 # an organizer and a tournament
+    python -m tests.realtime.server serve --sqlite PATH | --database-url URL --port P \
         [--server uvicorn|daphne] [--ws IMPL] [--deflate] [--fanout hub|channels]
 
 ``serve`` runs the project's ASGI application unchanged, plus one test-only HTTP route,
@@ -10,8 +11,9 @@
 in-memory channel layer from outside) and answers the list of sequence numbers.
 The route exists only in this launcher, never in the product's URLs.
 
-The database is a SQLite file given by ``--sqlite`` (the server processes of one test
-share it); ``REDIS_URL`` / ``REDIS_PREFIX`` in the environment select the Redis mode.
+The database is a SQLite file given by ``--sqlite`` or PostgreSQL given by ``--database-url``
+(the server processes of one test share it); ``REDIS_URL`` / ``REDIS_PREFIX`` in the
+environment select the Redis mode.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from urllib.parse import parse_qs
 CONTROL_PATH = "/__control__/publish"
 
 
-def _setup_django(sqlite_path: str) -> None:
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["SQLITE_PATH"] = sqlite_path
+def _setup_django(sqlite_path: str | None, database_url: str | None) -> None:
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SQLITE_PATH"] = sqlite_path or "realtime-live.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -42,10 +47,12 @@ def seed() -> dict:
     from tests import factories
 
     call_command("migrate", verbosity=0)
-    listener = factories.user(username="bench-listener")
-    tournament = factories.tournament(name="Bench Cup")
+    listener = factories.user(username=f"bench-listener-{os.getpid()}")
+    organizer = factories.user(username=f"bench-organizer-{os.getpid()}", is_staff=True)
+    tournament = factories.tournament(name="Bench Cup", organizer=organizer)
     return {
         "token": Token.objects.get(user=listener).key,
+        "organizer_token": Token.objects.get(user=organizer).key,
         "session": _session_for(listener),
         "tournament_id": tournament.id,
     }
@@ -127,14 +134,15 @@ def serve(*, server: str, port: int, ws: str, deflate: bool) -> None:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=["seed", "serve"])
-    parser.add_argument("--sqlite", required=True)
+    parser.add_argument("--sqlite", help="the SQLite file (default without --database-url)")
+    parser.add_argument("--database-url", help="PostgreSQL instead of SQLite")
     parser.add_argument("--port", type=int, default=18100)
     parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
     parser.add_argument("--ws", choices=["websockets-sansio", "websockets"], default="websockets-sansio")
     parser.add_argument("--deflate", action="store_true", help="permessage-deflate (uvicorn only)")
     parser.add_argument("--fanout", choices=["hub", "channels"], default="hub")
     args = parser.parse_args(argv)
-    _setup_django(args.sqlite)
+    _setup_django(args.sqlite, args.database_url)
     if args.command == "seed":
         print(json.dumps(seed()), flush=True)  # noqa: T201 - the parent reads it
     else:

@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from django.db import transaction
 from django.test import Client
 
+from realtime import events
 from realtime.consumers import (
     CLOSE_INVALID_SINCE,
     CLOSE_TOO_SLOW,
@@ -19,6 +20,7 @@ from realtime.consumers import (
 from realtime.events import REGISTRATION_CREATED, publish, publish_on_commit
 from realtime.hub import Listener
 from realtime.selectors import event_history_list
+from realtime.services import event_history_prune
 from tests import factories
 from tests.realtime.helpers import communicator, receive_events, stream_path
 
@@ -123,15 +125,70 @@ async def test_since_replays_missed_events_then_continues_live(live_tournament, 
     await connection.disconnect()
 
 
-async def test_since_zero_replays_the_whole_kept_history(live_tournament, listener_token, settings):
-    settings.REALTIME_HISTORY_SIZE = 2
-    for number in range(4):
+async def test_since_zero_replays_the_whole_stream_after_a_recovered_sync(live_tournament, listener_token):
+    for number in range(2):
         await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={"n": number})
     connection = communicator(stream_path(live_tournament.id, token=listener_token, since=0))
     assert (await connection.connect())[0] is True
 
-    assert [event["seq"] for event in await receive_events(connection, 2)] == [3, 4]
+    assert connection.sync is not None
+    epoch = connection.sync.pop("epoch")
+    assert len(epoch) == 16
+    assert connection.sync == {"type": "stream.sync", "tournament_id": live_tournament.id, "seq": 0, "recovered": True}
+    assert [event["seq"] for event in await receive_events(connection, 2)] == [1, 2]
     assert await connection.receive_nothing(timeout=0.05) is True
+    await connection.disconnect()
+
+
+async def _sync_of(path: str) -> tuple[dict, list[int]]:
+    """The sync frame of a connection, and the seqs that follow it at once."""
+    connection = communicator(path)
+    assert (await connection.connect())[0] is True
+    seqs = []
+    while not await connection.receive_nothing(timeout=0.05):
+        seqs.append(json.loads(await connection.receive_from())["seq"])
+    await connection.disconnect()
+    assert connection.sync is not None
+    return connection.sync, seqs
+
+
+async def test_resuming_past_the_retained_history_is_told_it_cannot_recover(live_tournament, listener_token):
+    for _ in range(4):
+        await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
+    await database_sync_to_async(event_history_prune)(keep=2)  # seqs 1 and 2 are gone
+
+    sync, seqs = await _sync_of(stream_path(live_tournament.id, token=listener_token, since=1))
+
+    # Not "3, 4" as if nothing were missing: a plain no, then the live stream after the head.
+    assert (sync["recovered"], sync["seq"], seqs) == (False, 4, [])
+    sync, seqs = await _sync_of(stream_path(live_tournament.id, token=listener_token, since=2))
+    assert (sync["recovered"], sync["seq"], seqs) == (True, 2, [3, 4])
+
+
+async def test_resuming_another_epoch_or_a_seq_never_reached_cannot_recover(live_tournament, listener_token):
+    for _ in range(2):
+        await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
+    base = stream_path(live_tournament.id, token=listener_token, since=1)
+    current, _ = await _sync_of(base)
+
+    other_epoch, seqs = await _sync_of(f"{base}&epoch=0123456789abcdef")
+    same_epoch, same_seqs = await _sync_of(f"{base}&epoch={current['epoch']}")
+    ahead, ahead_seqs = await _sync_of(stream_path(live_tournament.id, token=listener_token, since=9))
+
+    assert (other_epoch["recovered"], other_epoch["seq"], seqs) == (False, 2, [])
+    assert (same_epoch["recovered"], same_seqs) == (True, [2])
+    assert (ahead["recovered"], ahead["seq"], ahead_seqs) == (False, 2, [])
+
+
+async def test_without_since_the_sync_gives_the_head_and_only_later_events_follow(live_tournament, listener_token):
+    await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
+    connection = communicator(stream_path(live_tournament.id, token=listener_token))
+    assert (await connection.connect())[0] is True
+
+    await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
+
+    assert (connection.sync["recovered"], connection.sync["seq"]) == (False, 1)
+    assert [event["seq"] for event in await receive_events(connection, 1)] == [2]
     await connection.disconnect()
 
 
@@ -171,17 +228,27 @@ def _publish_and_observe_before_commit(tournament_id: int, observe) -> None:
         observe()
 
 
-async def test_publish_on_commit_sends_only_after_the_commit(live_tournament, listener_token):
+async def test_publish_on_commit_sends_only_after_the_commit(live_tournament, listener_token, monkeypatch):
     connection = communicator(stream_path(live_tournament.id, token=listener_token))
     assert (await connection.connect())[0] is True
+    delivered: list[int] = []
+    deliver = events.deliver
+
+    def record(**event) -> None:
+        delivered.append(event["seq"])
+        deliver(**event)
+
+    monkeypatch.setattr(events, "deliver", record)
     seen_before_commit = []
 
     def observe():
-        seen_before_commit.append(event_history_list(tournament_id=live_tournament.id, since=0))
+        # Written in the transaction (this connection sees its own row), not yet delivered.
+        seen_before_commit.append((event_history_list(tournament_id=live_tournament.id, since=0)[0][0], delivered[:]))
 
     await database_sync_to_async(_publish_and_observe_before_commit)(live_tournament.id, observe)
 
-    assert seen_before_commit == [[]]
+    assert seen_before_commit == [(1, [])]
+    assert delivered == [1]
     assert [event["seq"] for event in await receive_events(connection, 1)] == [1]
     await connection.disconnect()
 

@@ -39,7 +39,8 @@ async def test_stock_fanout_replays_then_streams_in_order(live_tournament, liste
     for _ in range(3):
         await publish_async(tournament_id=live_tournament.id, type=REGISTRATION_CREATED, data={})
 
-    seqs = [json.loads(await connection.receive_from(timeout=3))["seq"] for _ in range(4)]
-    assert seqs == [1, 2, 3, 4]
+    frames = [json.loads(await connection.receive_from(timeout=3)) for _ in range(5)]
+    assert (frames[0]["type"], frames[0]["recovered"]) == ("stream.sync", True)
+    assert [frame["seq"] for frame in frames[1:]] == [1, 2, 3, 4]
     assert await connection.receive_nothing(timeout=0.05) is True
     await connection.disconnect()

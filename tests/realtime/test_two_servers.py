@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 import websockets
@@ -11,7 +10,7 @@ from django.conf import settings
 from websockets.typing import Origin
 
 from realtime.events import redis_prefix
-from tests.realtime.live import receive_seqs, running_server, seed_world
+from tests.realtime.live import receive_events, receive_seqs, running_server, seed_world
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def test_event_published_through_one_server_reaches_a_listener_on_the_other(worl
             # A late listener on the first server resyncs the same events from the shared history.
             since = published[0] - 1
             async with websockets.connect(first.ws_url(world, since=since), origin=origin) as late:
-                replayed = [json.loads(await asyncio.wait_for(late.recv(), 10)) for _ in range(3)]
+                replayed = await asyncio.wait_for(receive_events(late, 3), 10)
             return published, live, replayed
 
         published, live, replayed = asyncio.run(scenario())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
 
 from tests import factories
 from tests.concurrency.threads import run_together
+from tests.realtime.capture import capture_delivered
 from tests.tournaments.builders import match_at, started_tournament
 from tournaments.models import Match, ResultReport
 
@@ -30,15 +30,25 @@ def reporter(user, match, score_a: int, score_b: int) -> Callable[[], tuple[int,
 
 @pytest.fixture
 def published(monkeypatch):
-    sent: list[tuple[str, int]] = []
-    lock = threading.Lock()
+    return _Pairs(capture_delivered(monkeypatch))
 
-    def record(*, tournament_id, type, data):  # noqa: A002
-        with lock:
-            sent.append((type, data["match_id"]))
 
-    monkeypatch.setattr("realtime.events.publish", record)
-    return sent
+class _Pairs:
+    """The delivered events as (type, match id) pairs, read when compared."""
+
+    def __init__(self, delivered: list[dict]) -> None:
+        self.delivered = delivered
+
+    def __iter__(self):
+        return iter([(event["type"], event["data"]["match_id"]) for event in self.delivered])
+
+    def __len__(self) -> int:
+        return len(self.delivered)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def test_both_captains_reporting_the_same_score_at_once_confirm_once(organizer, published):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.realtime.capture import capture_delivered
 from tests.tournaments.builders import match_at, started_tournament
 
 
@@ -22,6 +23,4 @@ def semi(bracket):
 @pytest.fixture
 def published(monkeypatch):
     """Every realtime event actually sent (on-commit callbacks must run: use execute=True)."""
-    sent = []
-    monkeypatch.setattr("realtime.events.publish", lambda **event: sent.append(event))
-    return sent
+    return capture_delivered(monkeypatch)

@@ -37,8 +37,8 @@ def test_register_returns_201_with_the_registration(client_for, tournament, team
 
 def test_register_query_count(client_for, tournament, team, captain, django_assert_num_queries):
     client = client_for(captain)
-    # token lookup 1 + registration_create 5 + the test transaction's savepoint pair 2
-    with django_assert_num_queries(8):
+    # token lookup 1 + registration_create 6 (its event: one INSERT) + the test transaction's savepoint pair 2
+    with django_assert_num_queries(9):
         response = client.post(URL, {"tournament_id": tournament.pk, "team_id": team.pk}, format="json")
     assert response.status_code == 201
 

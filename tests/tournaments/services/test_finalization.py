@@ -214,8 +214,11 @@ def test_every_lock_site_emits_once_in_lock_order(organizer, lock_events):
         ("reward", "TournamentBadge", "tournament_finalize.badges", "committed"),
         ("economy", "Wallet", "tournament_finalize.rewards", "committed"),
     ]
-    # Then the batch of credits: both players' wallets in one UPDATE, then the treasury.
-    assert [site[1:3] for site in sites[7:]] == [("Wallet", "tournament_finalize.rewards")] * 2
+    # Then the batch of credits: both players' wallets in one UPDATE, then the treasury;
+    # last, the event's counter (the lock order's last rank), held only until COMMIT.
+    assert [site[1:3] for site in sites[7:]] == [("Wallet", "tournament_finalize.rewards")] * 2 + [
+        ("EventSequence", "publish:tournament.finalized")
+    ]
     assert lock_events.of("lock_integrity_error") == []
 
 
@@ -228,8 +231,8 @@ def test_query_count_does_not_grow_with_history(organizer, django_assert_num_que
     )
     # The service's savepoint (TestCase wraps it) + release, the unlocked read, the
     # tournament lock, bracket, roster, skill rows insert + lock, opponent history (one
-    # grouped query), savepoint + participations + release, skill update, badges.
-    with django_assert_num_queries(15):
+    # grouped query), savepoint + participations + release, skill update, badges, the event.
+    with django_assert_num_queries(16):
         tournament_finalize(tournament_id=tournament.pk, actor=organizer)
     assert TournamentParticipation.objects.filter(tournament=tournament).count() == 8
 

@@ -8,6 +8,7 @@ from core.errors import DomainError
 from economy.models import LedgerTransaction, Wallet
 from economy.services import wallet_grant
 from tests import factories
+from tests.realtime.capture import capture_delivered
 from tournaments.models import Registration, RosterEntry
 from tournaments.services import registration_create, registration_withdraw
 
@@ -42,17 +43,18 @@ def test_free_slot_confirms_and_snapshots_roster(tournament, team, captain, memb
 
 
 def test_register_query_count_without_fee(tournament, team, captain, django_assert_num_queries):
-    # roster, lock, counts, registration insert, roster insert: 5, plus the
-    # SAVEPOINT/RELEASE pair the test's own transaction turns our outer atomic into.
-    with django_assert_num_queries(7):
+    # roster, lock, counts, registration insert, roster insert, the event (one INSERT that
+    # numbers it, no statement after commit): 6, plus the SAVEPOINT/RELEASE pair the test's
+    # own transaction turns our outer atomic into.
+    with django_assert_num_queries(8):
         registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
 
 
 def test_register_query_count_with_fee(organizer, team, captain, django_assert_num_queries):
     tournament = factories.tournament(organizer=organizer, max_teams=2, team_size=2, entry_fee=100)
     wallet_grant(user=captain, amount=100)
-    # the 7 above + the economy's debit (savepoint, ledger row, wallet, treasury, legs, release)
-    with django_assert_num_queries(13):
+    # the 8 above + the economy's debit (savepoint, ledger row, wallet, treasury, legs, release)
+    with django_assert_num_queries(14):
         registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
 
 
@@ -165,8 +167,7 @@ def test_insufficient_funds_writes_nothing(organizer, team, captain):
 
 
 def test_register_publishes_after_commit(tournament, team, captain, django_capture_on_commit_callbacks, monkeypatch):
-    published = []
-    monkeypatch.setattr("realtime.events.publish", lambda **kwargs: published.append(kwargs))
+    published = capture_delivered(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
         registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
     created = [event for event in published if event["type"] == "registration.created"]
