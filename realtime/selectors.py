@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-
 from realtime.models import EventRecord, EventSequence
 from tournaments.models import Tournament
 
