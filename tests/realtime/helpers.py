@@ -32,6 +32,11 @@ class StreamCommunicator(WebsocketCommunicator):
             return pending
         return await super().receive_output(timeout)
 
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        if getattr(self, "_pending", None) is not None:
+            return False  # a refusal's close, read on connect
+        return await super().receive_nothing(timeout, interval)
+
 
 def communicator(path: str, *, origin: bytes | None = b"http://testserver", headers=()) -> StreamCommunicator:
     all_headers = [*headers]
