@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,6 +9,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
 from accounts.errors import ErrorCode
@@ -15,6 +17,8 @@ from accounts.selectors import token_refusal
 from core.errors import Conflict, InvalidInput
 from core.ratelimit import Rate, window_increment, window_peek
 from economy.services import wallet_create
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -72,13 +76,21 @@ def login_throttle_wait(*, username: str, ip: str) -> int | None:
     nothing about the password.
     """
     waits = []
-    for key, rate in _login_failure_keys(username=username, ip=ip):
-        window = window_peek(key, window_seconds=rate.window_seconds)
-        if window.count >= rate.limit:
-            waits.append(window.retry_after())
+    try:
+        for key, rate in _login_failure_keys(username=username, ip=ip):
+            window = window_peek(key, window_seconds=rate.window_seconds)
+            if window.count >= rate.limit:
+                waits.append(window.retry_after())
+    except RedisError as error:
+        # As the request throttles do (config/throttling.py): Redis down must not turn
+        # every sign-in into a 500; the counters resume when it returns.
+        logger.warning("login throttle: counter unavailable (%s); not throttling", error)
     return max(waits) if waits else None
 
 
 def login_failure_record(*, username: str, ip: str) -> None:
-    for key, rate in _login_failure_keys(username=username, ip=ip):
-        window_increment(key, window_seconds=rate.window_seconds)
+    try:
+        for key, rate in _login_failure_keys(username=username, ip=ip):
+            window_increment(key, window_seconds=rate.window_seconds)
+    except RedisError as error:
+        logger.warning("login throttle: failure not counted (%s)", error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -95,3 +96,21 @@ def test_admin_can_be_limited_to_networks(settings, client, organizer):
     assert client.get("/admin/", REMOTE_ADDR="127.0.0.1").status_code == 404
     assert client.get("/admin/", REMOTE_ADDR="10.20.30.40").status_code == 200
     assert client.get("/admin/", REMOTE_ADDR="192.0.2.1").status_code == 200
+
+
+def test_sign_in_works_while_the_throttle_counters_are_unreachable(login_limits, captain):
+    """Redis down (here: a port nothing listens on) must not turn every sign-in into a 500."""
+    login_limits(username="3/hour", ip="3/hour")
+    Token.objects.filter(user=captain).delete()
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+    with override_settings(CACHES={"default": unreachable}):
+        statuses = [
+            _token("captain", "wrong", "203.0.113.7").status_code,
+            _token("captain", factories.PASSWORD, "203.0.113.7").status_code,
+        ]
+
+    assert statuses == [400, 200]
