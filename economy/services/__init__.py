@@ -7,13 +7,20 @@
 
 from economy.services.ledger import MAX_AMOUNT, treasury_get, wallet_create
 from economy.services.movements import Credit, wallet_credit, wallet_credit_many, wallet_debit, wallet_grant
-from economy.services.transfers import STRATEGIES, TransferOutcome, transfer_fingerprint, wallet_transfer
+from economy.services.transfers import (
+    STRATEGIES,
+    TransferOutcome,
+    idempotency_keys_expire,
+    transfer_fingerprint,
+    wallet_transfer,
+)
 
 __all__ = [
     "MAX_AMOUNT",
     "STRATEGIES",
     "Credit",
     "TransferOutcome",
+    "idempotency_keys_expire",
     "transfer_fingerprint",
     "treasury_get",
     "wallet_create",

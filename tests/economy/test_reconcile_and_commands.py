@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -83,3 +84,26 @@ def test_grant_command_refuses_unknown_user_and_bad_amount(treasury):
     with pytest.raises(CommandError, match="amount must be an integer"):
         call_command("economy_grant", "--user", "alice", "--amount", "0")
     assert not LedgerEntry.objects.exists()
+
+
+def test_idempotency_expire_frees_only_keys_older_than_the_retention(treasury):
+    sender, receiver = _books(treasury)  # a transfer with key "k", made now
+    wallet_transfer(sender=sender, to_user_id=receiver.pk, amount=1, idempotency_key="old")
+    old = LedgerTransaction.objects.get(idempotency_key="old")
+    LedgerTransaction.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(hours=25))
+    out = StringIO()
+
+    call_command("economy_idempotency_expire", "--dry-run", stdout=out)
+    assert "1 key(s)" in out.getvalue()
+    assert LedgerTransaction.objects.filter(idempotency_key="old").exists()  # a dry run writes nothing
+
+    call_command("economy_idempotency_expire", stdout=out)
+
+    old.refresh_from_db()
+    assert (old.idempotency_key, old.fingerprint, old.response_body) == ("", "", None)
+    assert LedgerTransaction.objects.filter(idempotency_key="k").exists()  # inside the retention: kept
+    assert old.entries.count() == 2  # the books stay
+    # The freed key is a new request now: it moves money again instead of replaying.
+    again = wallet_transfer(sender=sender, to_user_id=receiver.pk, amount=1, idempotency_key="old")
+    assert (again.status, again.replayed) == (201, False)
+    assert ledger_reconcile().clean
