@@ -11,14 +11,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput, Unprocessable
 from economy import locks
 from economy.errors import ErrorCode
 from economy.models import LedgerTransaction, Wallet
-from economy.services.ledger import amount_check, legs_create, legs_insert, treasury_get, wallet_create
+from economy.services.ledger import (
+    amount_check,
+    balance_overflow,
+    legs_create,
+    legs_insert,
+    treasury_get,
+    wallet_create,
+)
 
 
 def wallet_debit(*, user: User, amount: int, kind: str, reference: str) -> LedgerTransaction:
@@ -129,6 +136,8 @@ def _credit_legs(
     for user_id, amount, _ in paid:
         deltas[wallet_ids[user_id]] += amount
     balances = locks.wallets_add(deltas=deltas, caller=caller)
+    if len(balances) < len(deltas):
+        raise balance_overflow()  # aborts the caller's transaction: no credit of the batch stays
     total = sum(deltas.values())
     treasury_id, treasury_balance = _treasury_add(delta=-total, caller=caller)
     running = {wallet_id: balances[wallet_id] - delta for wallet_id, delta in deltas.items()}
@@ -145,18 +154,14 @@ def _credit_legs(
 
 def wallet_grant(*, user: User, amount: int) -> tuple[LedgerTransaction, int]:
     """Mint coins for a user (staff API, ``economy_grant``); returns the user's new balance."""
-    try:
-        # No reference: every grant is a new movement (the staff API has no retries to dedupe).
-        return _system_movement_once(
-            user=user,
-            delta=amount_check(amount),
-            kind=LedgerTransaction.Kind.GRANT,
-            reference=None,
-            caller="wallet_grant",
-        )
-    except DataError:
-        # 64-bit overflow of the receiver (or of the treasury's negative balance).
-        raise Unprocessable("That grant would overflow a balance.", code=ErrorCode.BALANCE_OVERFLOW) from None
+    # No reference: every grant is a new movement (the staff API has no retries to dedupe).
+    return _system_movement_once(
+        user=user,
+        delta=amount_check(amount),
+        kind=LedgerTransaction.Kind.GRANT,
+        reference=None,
+        caller="wallet_grant",
+    )
 
 
 def _system_movement(*, user: User, delta: int, kind: str, reference: str, caller: str) -> LedgerTransaction:
@@ -208,7 +213,8 @@ def _user_wallet_add(*, user: User, delta: int, caller: str) -> tuple[int, int]:
     if leg is None:  # a user made without the signup service (createsuperuser)
         wallet_create(user=user)
         leg = locks.wallet_add(delta=delta, where=locks.BY_USER, params=[user.pk], caller=caller)
-    assert leg is not None
+    if leg is None:  # the wallet exists: the range guard refused
+        raise balance_overflow()
     return leg
 
 
@@ -217,5 +223,6 @@ def _treasury_add(*, delta: int, caller: str) -> tuple[int, int]:
     if leg is None:
         treasury_get()
         leg = locks.wallet_add(delta=delta, where=locks.TREASURY, params=[True], caller=caller)
-    assert leg is not None
+    if leg is None:  # minus all coins ever minted reached -2^63
+        raise balance_overflow()
     return leg

@@ -25,7 +25,7 @@ from core.errors import Conflict, NotFound, Unprocessable
 from economy import locks
 from economy.errors import ErrorCode
 from economy.models import LedgerEntry, LedgerTransaction, Wallet
-from economy.services.ledger import amount_check, legs_create
+from economy.services.ledger import amount_check, balance_overflow, legs_create
 
 #: SQLSTATEs after which the whole transaction may simply run again.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
@@ -225,8 +225,10 @@ def _move_conditional(*, sender_id: int, receiver_id: int, amount: int) -> tuple
             where, params = locks.BY_ID, [row["id"]]
         delta = -amount if row["user_id"] == sender_id else amount
         leg = locks.wallet_add(delta=delta, where=where, params=params, caller="wallet_transfer", wallet_id=row["id"])
-        if leg is None:
+        if leg is None and row["user_id"] == sender_id:
             raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+        if leg is None:  # the receiver's range guard refused
+            raise balance_overflow()
         legs[row["user_id"]] = leg
     return legs[sender_id], legs[receiver_id]
 
@@ -234,8 +236,7 @@ def _move_conditional(*, sender_id: int, receiver_id: int, amount: int) -> tuple
 def _move_optimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
     """Read balances and versions, then compare-and-swap each wallet on its version."""
     rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id)
-    if rows[sender_id]["balance"] < amount:
-        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    _check_funds_and_range(rows=rows, sender_id=sender_id, receiver_id=receiver_id, amount=amount)
     legs: dict[int, _Leg] = {}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         delta = -amount if row["user_id"] == sender_id else amount
@@ -255,8 +256,7 @@ def _move_optimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[
 def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
     """Lock both wallets (FOR NO KEY UPDATE, id order), check, then update."""
     rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id, lock=True)
-    if rows[sender_id]["balance"] < amount:
-        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    _check_funds_and_range(rows=rows, sender_id=sender_id, receiver_id=receiver_id, amount=amount)
     legs: dict[int, _Leg] = {}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         delta = -amount if row["user_id"] == sender_id else amount
@@ -266,6 +266,18 @@ def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple
         assert leg is not None  # we hold the lock
         legs[row["user_id"]] = leg
     return legs[sender_id], legs[receiver_id]
+
+
+def _check_funds_and_range(
+    *, rows: dict[int, locks.WalletRow], sender_id: int, receiver_id: int, amount: int
+) -> None:
+    """The checks of the strategies that read balances first. A stale read is caught by
+    the version compare-and-swap (optimistic) or cannot happen (pessimistic holds the
+    locks); the UPDATE's own range guard stays the last word either way."""
+    if rows[sender_id]["balance"] < amount:
+        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    if rows[receiver_id]["balance"] > locks.BALANCE_MAX - amount:
+        raise balance_overflow()
 
 
 _STRATEGY_MOVES: dict[str, _Move] = {
