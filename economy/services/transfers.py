@@ -268,9 +268,7 @@ def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple
     return legs[sender_id], legs[receiver_id]
 
 
-def _check_funds_and_range(
-    *, rows: dict[int, locks.WalletRow], sender_id: int, receiver_id: int, amount: int
-) -> None:
+def _check_funds_and_range(*, rows: dict[int, locks.WalletRow], sender_id: int, receiver_id: int, amount: int) -> None:
     """The checks of the strategies that read balances first. A stale read is caught by
     the version compare-and-swap (optimistic) or cannot happen (pessimistic holds the
     locks); the UPDATE's own range guard stays the last word either way."""
