@@ -74,9 +74,18 @@ class LedgerTransaction(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True, default="")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # Who minted a grant and why (issue 17): None for the system (``economy_grant``,
+    # seed data) and for every other kind.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Minting is its own permission, not is_staff: staff run tournaments, few mint coins.
+        permissions = [("grant_coins", "Can grant coins (mint them from the treasury)")]
+        indexes = [models.Index(fields=["granted_by", "created_at"], name="ledgertx_granted_by_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "idempotency_key"],

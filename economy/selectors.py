@@ -44,6 +44,34 @@ def ledger_entry_list(*, user: User) -> QuerySet[LedgerEntry, LedgerEntryRow]:
     )
 
 
+class GrantRow(TypedDict):
+    transaction_id: int
+    granted_by_id: int | None
+    user_id: int
+    amount: int
+    reason: str
+    granted_at: datetime
+
+
+def grant_list() -> QuerySet[LedgerEntry, GrantRow]:
+    """Every grant, newest first: who minted how much for whom, and why (the audit view).
+
+    One row per grant: its receiver's leg (the positive one; the other is the treasury's).
+    """
+    return (
+        LedgerEntry.objects.filter(kind=LedgerTransaction.Kind.GRANT, amount__gt=0)
+        .order_by("-transaction_id")
+        .values(
+            "transaction_id",
+            "amount",
+            granted_by_id=F("transaction__granted_by_id"),
+            user_id=F("wallet__user_id"),
+            reason=F("transaction__reason"),
+            granted_at=F("transaction__created_at"),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Offenders:
     """What ``economy_reconcile`` reports; empty lists mean the books balance."""

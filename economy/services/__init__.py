@@ -5,6 +5,7 @@
 * ``transfers``: user-to-user transfers, idempotent and retried under contention.
 """
 
+from economy.services.grants import grant_create
 from economy.services.ledger import MAX_AMOUNT, treasury_get, wallet_create
 from economy.services.movements import Credit, wallet_credit, wallet_credit_many, wallet_debit, wallet_grant
 from economy.services.transfers import (
@@ -20,6 +21,7 @@ __all__ = [
     "STRATEGIES",
     "Credit",
     "TransferOutcome",
+    "grant_create",
     "idempotency_keys_expire",
     "transfer_fingerprint",
     "treasury_get",

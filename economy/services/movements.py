@@ -55,7 +55,7 @@ Credit = tuple[int, int, str]
 
 _CLAIM_SQL = (
     f"INSERT INTO {LedgerTransaction._meta.db_table} "  # noqa: S608 - table name from model metadata, values bound
-    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, created_at) "
+    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, reason, created_at) "
     "VALUES {rows} ON CONFLICT (reference) DO NOTHING RETURNING id, reference"
 )
 
@@ -117,7 +117,7 @@ def _references_claim(*, references: list[str], kind: str) -> dict[str, int]:
     ON CONFLICT DO NOTHING leaves out the references already taken, including by a
     concurrent call that committed while our INSERT waited on the unique index.
     """
-    sql = _CLAIM_SQL.replace("{rows}", ", ".join(["(%s, NULL, '', %s, '', NULL, NULL, %s)"] * len(references)))
+    sql = _CLAIM_SQL.replace("{rows}", ", ".join(["(%s, NULL, '', %s, '', NULL, NULL, '', %s)"] * len(references)))
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for reference in references for value in (kind, reference, now)])
@@ -152,8 +152,14 @@ def _credit_legs(
     return legs
 
 
-def wallet_grant(*, user: User, amount: int) -> tuple[LedgerTransaction, int]:
-    """Mint coins for a user (staff API, ``economy_grant``); returns the user's new balance."""
+def wallet_grant(
+    *, user: User, amount: int, granted_by: User | None = None, reason: str = ""
+) -> tuple[LedgerTransaction, int]:
+    """Mint coins for a user; returns the user's new balance. Records who and why.
+
+    No check of who may mint: callers decide (``grant_create`` for people, with its
+    permission and caps; ``economy_grant`` and seed data act as the system).
+    """
     # No reference: every grant is a new movement (the staff API has no retries to dedupe).
     return _system_movement_once(
         user=user,
@@ -161,6 +167,8 @@ def wallet_grant(*, user: User, amount: int) -> tuple[LedgerTransaction, int]:
         kind=LedgerTransaction.Kind.GRANT,
         reference=None,
         caller="wallet_grant",
+        granted_by=granted_by,
+        reason=reason,
     )
 
 
@@ -187,7 +195,14 @@ def _system_movement(*, user: User, delta: int, kind: str, reference: str, calle
 
 @transaction.atomic
 def _system_movement_once(
-    *, user: User, delta: int, kind: str, reference: str | None, caller: str
+    *,
+    user: User,
+    delta: int,
+    kind: str,
+    reference: str | None,
+    caller: str,
+    granted_by: User | None = None,
+    reason: str = "",
 ) -> tuple[LedgerTransaction, int]:
     """One movement in one savepoint: the reference claim first, the treasury last.
 
@@ -195,7 +210,9 @@ def _system_movement_once(
     last statement before the ledger legs so this call holds its lock as briefly as
     it can (the lock still lasts until the caller's commit; see docs/economy.md).
     """
-    ledger_transaction = LedgerTransaction.objects.create(kind=kind, reference=reference)
+    ledger_transaction = LedgerTransaction.objects.create(
+        kind=kind, reference=reference, granted_by=granted_by, reason=reason
+    )
     user_leg = _user_wallet_add(user=user, delta=delta, caller=caller)
     treasury_leg = _treasury_add(delta=-delta, caller=caller)
     legs_create(transaction_id=ledger_transaction.pk, kind=kind, legs=[(user_leg, delta), (treasury_leg, -delta)])

@@ -146,10 +146,10 @@ def _transfer_once(
 # database did (profiled: notes/issue-5.md). Names come from model metadata, values are bound.
 _TRANSFER_CLAIM_SQL = (
     f"INSERT INTO {LedgerTransaction._meta.db_table} "  # noqa: S608
-    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, created_at) "
+    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, reason, created_at) "
     # DO NOTHING rather than an IntegrityError: the same wait on the unique index, but
     # the transaction stays usable for the replay's SELECT (no savepoint round trips).
-    "VALUES (%s, %s, %s, NULL, %s, 201, %s, %s) ON CONFLICT DO NOTHING RETURNING id"
+    "VALUES (%s, %s, %s, NULL, %s, 201, %s, '', %s) ON CONFLICT DO NOTHING RETURNING id"
 )
 # The stored body has no balance (it is claimed before the money moves); the caller's
 # balance after the transfer is the balance_after of the sender's leg, the negative one.

@@ -63,7 +63,7 @@ def test_reconcile_flags_a_transaction_without_legs(treasury):
 def test_grant_command_credits_the_user(treasury):
     player = factories.user(username="alice")
     out = StringIO()
-    call_command("economy_grant", "--user", "alice", "--amount", "250", stdout=out)
+    call_command("economy_grant", "--user", "alice", "--amount", "250", "--reason", "welcome bonus", stdout=out)
     assert Wallet.objects.get(user=player).balance == 250
     assert "balance 250" in out.getvalue()
     assert ledger_reconcile().clean
@@ -72,7 +72,9 @@ def test_grant_command_credits_the_user(treasury):
 def test_grant_command_dry_run_writes_nothing(treasury):
     factories.user(username="alice")
     out = StringIO()
-    call_command("economy_grant", "--user", "alice", "--amount", "250", "--dry-run", stdout=out)
+    call_command(
+        "economy_grant", "--user", "alice", "--amount", "250", "--reason", "welcome bonus", "--dry-run", stdout=out
+    )
     assert "Would grant 250 to alice" in out.getvalue()
     assert not LedgerEntry.objects.exists()
 
@@ -80,9 +82,9 @@ def test_grant_command_dry_run_writes_nothing(treasury):
 def test_grant_command_refuses_unknown_user_and_bad_amount(treasury):
     factories.user(username="alice")
     with pytest.raises(CommandError, match="No user named 'bob'"):
-        call_command("economy_grant", "--user", "bob", "--amount", "5")
+        call_command("economy_grant", "--user", "bob", "--amount", "5", "--reason", "welcome bonus")
     with pytest.raises(CommandError, match="amount must be an integer"):
-        call_command("economy_grant", "--user", "alice", "--amount", "0")
+        call_command("economy_grant", "--user", "alice", "--amount", "0", "--reason", "welcome bonus")
     assert not LedgerEntry.objects.exists()
 
 
