@@ -31,7 +31,8 @@ class AmountField(IdField):
         super().__init__(**kwargs)
 
 
-def _idempotency_key(request: Request) -> str:
+def idempotency_key_get(request: Request) -> str:
+    """The Idempotency-Key header, checked (also used by the prize-pool funding API)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         raise InvalidInput("The Idempotency-Key header is required.", code=ErrorCode.IDEMPOTENCY_KEY_MISSING)
@@ -63,7 +64,7 @@ class TransferCreateApi(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
     )
     def post(self, request: Request) -> Response:
-        key = _idempotency_key(request)
+        key = idempotency_key_get(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = wallet_transfer(sender=authenticated_user(request), idempotency_key=key, **data.validated_data)

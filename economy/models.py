@@ -18,6 +18,9 @@ class Wallet(models.Model):
         related_name="wallet",
     )
     is_treasury = models.BooleanField(default=False)
+    # A tournament's prize pool (issue 17): entry fees in escrow, prizes out. Owned by
+    # no user; the tournament points at it (economy knows nothing of tournaments).
+    is_pool = models.BooleanField(default=False)
     balance = models.BigIntegerField(default=0)
     version = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -29,9 +32,13 @@ class Wallet(models.Model):
                 condition=Q(balance__gte=0) | Q(is_treasury=True),
                 name="wallet_balance_gte_0",
             ),
+            # Exactly one of: a user's wallet, the treasury, a prize pool (which, like a
+            # user's wallet, never goes negative: it pays out only what came in).
             models.CheckConstraint(
-                condition=Q(is_treasury=True, user__isnull=True) | Q(is_treasury=False, user__isnull=False),
-                name="wallet_owner_xor_treasury",
+                condition=Q(is_treasury=True, is_pool=False, user__isnull=True)
+                | Q(is_treasury=False, is_pool=True, user__isnull=True)
+                | Q(is_treasury=False, is_pool=False, user__isnull=False),
+                name="wallet_owner_kind",
             ),
             models.UniqueConstraint(
                 fields=["is_treasury"],
@@ -42,7 +49,9 @@ class Wallet(models.Model):
         indexes = [models.Index(fields=["user", "version"], name="wallet_user_version_idx")]
 
     def __str__(self) -> str:
-        return "treasury" if self.is_treasury else f"wallet of {self.user_id}"
+        if self.is_treasury:
+            return "treasury"
+        return f"prize pool {self.pk}" if self.is_pool else f"wallet of {self.user_id}"
 
 
 class LedgerTransaction(models.Model):
@@ -60,6 +69,7 @@ class LedgerTransaction(models.Model):
         REFUND = "refund", "Refund"
         PRIZE = "prize", "Prize"
         REWARD = "reward", "Reward"
+        POOL_FUNDING = "pool_funding", "Prize pool funding"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     owner = models.ForeignKey(
@@ -101,6 +111,7 @@ class LedgerTransaction(models.Model):
                         "refund",
                         "prize",
                         "reward",
+                        "pool_funding",
                     ]
                 ),
                 name="ledgertx_kind_valid",

@@ -26,6 +26,12 @@ def wallet_get(*, user: User) -> WalletView:
     return WalletView(balance=row[0], version=row[1]) if row else WalletView(balance=0, version=0)
 
 
+def wallet_balance(*, wallet_id: int) -> int:
+    """One wallet's balance by id (a prize pool's, say); 0 for an unknown id."""
+    balance = Wallet.objects.filter(pk=wallet_id).values_list("balance", flat=True).first()
+    return balance or 0
+
+
 class LedgerEntryRow(TypedDict):
     id: int
     transaction_id: int

@@ -7,7 +7,14 @@
 
 from economy.services.grants import grant_create
 from economy.services.ledger import MAX_AMOUNT, treasury_get, wallet_create
-from economy.services.movements import Credit, wallet_credit, wallet_credit_many, wallet_debit, wallet_grant
+from economy.services.movements import (
+    Credit,
+    pool_create,
+    wallet_credit,
+    wallet_credit_many,
+    wallet_debit,
+    wallet_grant,
+)
 from economy.services.transfers import (
     STRATEGIES,
     TransferOutcome,
@@ -22,6 +29,7 @@ __all__ = [
     "Credit",
     "TransferOutcome",
     "grant_create",
+    "pool_create",
     "idempotency_keys_expire",
     "transfer_fingerprint",
     "treasury_get",

@@ -28,26 +28,38 @@ from economy.services.ledger import (
 )
 
 
-def wallet_debit(*, user: User, amount: int, kind: str, reference: str) -> LedgerTransaction:
+def wallet_debit(
+    *, user: User, amount: int, kind: str, reference: str, pool_id: int | None = None
+) -> LedgerTransaction:
     """Move ``amount`` from the user's wallet to the treasury (an entry fee, say).
 
     Raises Unprocessable(code=ErrorCode.INSUFFICIENT_FUNDS) and writes nothing if the wallet
     is short. Idempotent on ``reference``: a second call with the same reference
-    returns the first transaction and writes nothing.
+    returns the first transaction and writes nothing. With ``pool_id`` the coins go
+    to that prize pool instead of the treasury (``pool_create``).
     """
     return _system_movement(
-        user=user, delta=-amount_check(amount), kind=kind, reference=reference, caller="wallet_debit"
+        user=user, delta=-amount_check(amount), kind=kind, reference=reference, caller="wallet_debit", pool_id=pool_id
     )
 
 
-def wallet_credit(*, user: User, amount: int, kind: str, reference: str) -> LedgerTransaction:
-    """Move ``amount`` from the treasury to the user's wallet (refund, prize, reward).
+def wallet_credit(
+    *, user: User, amount: int, kind: str, reference: str, pool_id: int | None = None
+) -> LedgerTransaction:
+    """Move ``amount`` from the treasury (or the prize pool ``pool_id``) to the user's
+    wallet (refund, prize, reward).
 
-    Idempotent on ``reference``, like ``wallet_debit``. Creates a missing wallet.
+    Idempotent on ``reference``, like ``wallet_debit``. Creates a missing wallet. A pool
+    never goes negative: a pool short of ``amount`` is 422 ``insufficient_funds``.
     """
     return _system_movement(
-        user=user, delta=amount_check(amount), kind=kind, reference=reference, caller="wallet_credit"
+        user=user, delta=amount_check(amount), kind=kind, reference=reference, caller="wallet_credit", pool_id=pool_id
     )
+
+
+def pool_create() -> Wallet:
+    """A new, empty prize pool (a tournament's escrow): a wallet owned by no user."""
+    return Wallet.objects.create(is_pool=True)
 
 
 #: One credit of ``wallet_credit_many``: (user id, amount, reference).
@@ -60,7 +72,9 @@ _CLAIM_SQL = (
 )
 
 
-def wallet_credit_many(*, credits: Sequence[Credit], kind: str, caller: str = "wallet_credit_many") -> dict[str, int]:
+def wallet_credit_many(
+    *, credits: Sequence[Credit], kind: str, caller: str = "wallet_credit_many", pool_id: int | None = None
+) -> dict[str, int]:
     """Many ``wallet_credit`` movements in five statements, whatever their number.
 
     ``credits`` holds (user id, amount, reference) triples. Returns the id of the
@@ -74,19 +88,19 @@ def wallet_credit_many(*, credits: Sequence[Credit], kind: str, caller: str = "w
     _check_credits(credits=credits, kind=kind)
     if not credits:
         return {}
-    return _credits_pay(credits=credits, kind=kind, caller=caller)
+    return _credits_pay(credits=credits, kind=kind, caller=caller, pool_id=pool_id)
 
 
 # No savepoint: it would cost two round trips under the caller's locks, and a database
 # error here must abort the caller's whole transaction anyway, so no credit is half written.
 @transaction.atomic(savepoint=False)
-def _credits_pay(*, credits: Sequence[Credit], kind: str, caller: str) -> dict[str, int]:
+def _credits_pay(*, credits: Sequence[Credit], kind: str, caller: str, pool_id: int | None) -> dict[str, int]:
     wallet_ids = _credited_wallets_lock(user_ids=[user_id for user_id, _, _ in credits], caller=caller)
     claimed = _references_claim(references=[reference for _, _, reference in credits], kind=kind)
     paid = [credit for credit in credits if credit[2] in claimed]
     if not paid:
         return {}
-    legs = _credit_legs(paid=paid, wallet_ids=wallet_ids, claimed=claimed, caller=caller)
+    legs = _credit_legs(paid=paid, wallet_ids=wallet_ids, claimed=claimed, caller=caller, pool_id=pool_id)
     legs_insert(legs=legs, kind=kind)
     return {reference: claimed[reference] for _, _, reference in paid}
 
@@ -125,7 +139,7 @@ def _references_claim(*, references: list[str], kind: str) -> dict[str, int]:
 
 
 def _credit_legs(
-    *, paid: list[Credit], wallet_ids: dict[int, int], claimed: dict[str, int], caller: str
+    *, paid: list[Credit], wallet_ids: dict[int, int], claimed: dict[str, int], caller: str, pool_id: int | None
 ) -> list[tuple[int, int, int, int]]:
     """Move the money (user wallets, then the treasury); return the legs to write.
 
@@ -139,7 +153,7 @@ def _credit_legs(
     if len(balances) < len(deltas):
         raise balance_overflow()  # aborts the caller's transaction: no credit of the batch stays
     total = sum(deltas.values())
-    treasury_id, treasury_balance = _treasury_add(delta=-total, caller=caller)
+    treasury_id, treasury_balance = _counterparty_add(delta=-total, caller=caller, pool_id=pool_id)
     running = {wallet_id: balances[wallet_id] - delta for wallet_id, delta in deltas.items()}
     running[treasury_id] = treasury_balance + total
     legs = []
@@ -172,7 +186,9 @@ def wallet_grant(
     )
 
 
-def _system_movement(*, user: User, delta: int, kind: str, reference: str, caller: str) -> LedgerTransaction:
+def _system_movement(
+    *, user: User, delta: int, kind: str, reference: str, caller: str, pool_id: int | None
+) -> LedgerTransaction:
     if kind not in LedgerTransaction.Kind.values:
         raise InvalidInput(f"unknown ledger kind {kind!r}.", code=ErrorCode.INVALID_KIND)
     if not reference:
@@ -180,7 +196,7 @@ def _system_movement(*, user: User, delta: int, kind: str, reference: str, calle
         raise InvalidInput("a system movement needs a reference.", code=ErrorCode.INVALID_REFERENCE)
     try:
         ledger_transaction, _balance = _system_movement_once(
-            user=user, delta=delta, kind=kind, reference=reference, caller=caller
+            user=user, delta=delta, kind=kind, reference=reference, caller=caller, pool_id=pool_id
         )
     except IntegrityError:
         # The reference was taken, by an earlier call or by a concurrent one that
@@ -203,6 +219,7 @@ def _system_movement_once(
     caller: str,
     granted_by: User | None = None,
     reason: str = "",
+    pool_id: int | None = None,
 ) -> tuple[LedgerTransaction, int]:
     """One movement in one savepoint: the reference claim first, the treasury last.
 
@@ -214,7 +231,7 @@ def _system_movement_once(
         kind=kind, reference=reference, granted_by=granted_by, reason=reason
     )
     user_leg = _user_wallet_add(user=user, delta=delta, caller=caller)
-    treasury_leg = _treasury_add(delta=-delta, caller=caller)
+    treasury_leg = _counterparty_add(delta=-delta, caller=caller, pool_id=pool_id)
     legs_create(transaction_id=ledger_transaction.pk, kind=kind, legs=[(user_leg, delta), (treasury_leg, -delta)])
     return ledger_transaction, user_leg[1]
 
@@ -231,6 +248,26 @@ def _user_wallet_add(*, user: User, delta: int, caller: str) -> tuple[int, int]:
         wallet_create(user=user)
         leg = locks.wallet_add(delta=delta, where=locks.BY_USER, params=[user.pk], caller=caller)
     if leg is None:  # the wallet exists: the range guard refused
+        raise balance_overflow()
+    return leg
+
+
+def _counterparty_add(*, delta: int, caller: str, pool_id: int | None) -> tuple[int, int]:
+    """The other side of a system movement: the treasury, or a tournament's prize pool.
+
+    A pool is updated last, as the treasury is; every movement of one pool runs under
+    its tournament's row lock (taken first), so pools are never a contended row.
+    """
+    if pool_id is None:
+        return _treasury_add(delta=delta, caller=caller)
+    if delta < 0:
+        where, params = locks.BY_ID_IF_FUNDS, [pool_id, -delta]
+    else:
+        where, params = locks.BY_ID, [pool_id]
+    leg = locks.wallet_add(delta=delta, where=where, params=params, caller=caller, wallet_id=pool_id)
+    if leg is None and delta < 0:
+        raise Unprocessable("The prize pool does not hold that much.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    if leg is None:
         raise balance_overflow()
     return leg
 
