@@ -13,20 +13,13 @@ ledger reconciles and money is conserved.
     DATABASE_URL=postgres://... REQUIRE_SERVICES=1 \\
       PAID_REGISTRATION_SECONDS=5 PAID_REGISTRATION_REPEAT=3 \\
       pytest tests/perf/test_paid_registration_throughput.py -s
-    PAID_REGISTRATION_PROCESSES=1   # one forked process per tournament instead of a thread
-
-Threads share one interpreter lock, so the Python time of eight registrations is
-serialised whatever the database does; processes (as several ASGI workers are) leave
-the database's row locks as the only thing they share.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
-from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -45,7 +38,6 @@ from tournaments.services.registrations import registration_create
 TOURNAMENTS = 8
 SECONDS = float(os.environ.get("PAID_REGISTRATION_SECONDS", "1"))
 REPEAT = int(os.environ.get("PAID_REGISTRATION_REPEAT", "1"))
-PROCESSES = os.environ.get("PAID_REGISTRATION_PROCESSES", "") == "1"
 TEAMS_PER_TOURNAMENT = int(os.environ.get("PAID_REGISTRATION_TEAMS", "400"))
 FEE = 10
 
@@ -68,7 +60,7 @@ def _captains_with_teams(*, count: int, prefix: str) -> list[tuple[object, int]]
     return [(user, team.pk) for user, team in zip(users, teams, strict=True)]
 
 
-def _register_for(*, tournament_id: int, teams: list, barrier: Any, counts: Any, index: int) -> None:
+def _register_for(*, tournament_id: int, teams: list, barrier: threading.Barrier, counts: list, index: int) -> None:
     try:
         barrier.wait()
         deadline = time.perf_counter() + SECONDS
@@ -92,18 +84,10 @@ def _round(round_number: int) -> float:
         _captains_with_teams(count=TEAMS_PER_TOURNAMENT, prefix=f"r{round_number}t{number}")
         for number in range(TOURNAMENTS)
     ]
-    context = multiprocessing.get_context("fork")
-    counts: Any = context.Array("i", TOURNAMENTS) if PROCESSES else [0] * TOURNAMENTS
-    barrier: Any = context.Barrier(TOURNAMENTS + 1) if PROCESSES else threading.Barrier(TOURNAMENTS + 1)
-    if PROCESSES:
-        # Each child opens its own connections: none may inherit the parent's sockets,
-        # and the psycopg pool holds open ones even after close().
-        connection.close()
-        if hasattr(connection, "close_pool"):
-            connection.close_pool()
-    runner: Any = context.Process if PROCESSES else threading.Thread
+    counts = [0] * TOURNAMENTS
+    barrier = threading.Barrier(TOURNAMENTS + 1)
     threads = [
-        runner(
+        threading.Thread(
             target=_register_for,
             kwargs={
                 "tournament_id": tournament.pk,
@@ -122,7 +106,6 @@ def _round(round_number: int) -> float:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    counts = list(counts)
     assert all(0 < count < TEAMS_PER_TOURNAMENT for count in counts), counts  # ran out of teams: raise the count
     for tournament, count in zip(tournaments, counts, strict=True):
         assert Registration.objects.filter(tournament=tournament).count() == count
