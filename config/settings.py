@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "config.admin_access.AdminGateMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.metrics.MetricsMiddleware",
+    # Below the metrics: a 503 for a database outage is still counted by endpoint.
+    "config.errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,6 +207,7 @@ REST_FRAMEWORK = {
         "transfers": _throttle_rate("THROTTLE_TRANSFERS_RATE", "" if ENVIRONMENT == "test" else "120/minute"),
         # WebSocket tickets, per user: a reconnecting page asks for one per attempt.
         "tickets": _throttle_rate("THROTTLE_TICKETS_RATE", "" if ENVIRONMENT == "test" else "60/minute"),
+        "grants": _throttle_rate("THROTTLE_GRANTS_RATE", "" if ENVIRONMENT == "test" else "30/hour"),
     },
     # 0: the throttle keys anonymous clients by the socket's address, never by a
     # client-supplied X-Forwarded-For (DRF's default, None, trusts that header). The
@@ -301,6 +304,14 @@ ECONOMY_TRANSFER_STRATEGY = env_choice(
     "ECONOMY_TRANSFER_STRATEGY", "conditional", {"optimistic", "pessimistic", "conditional"}
 )
 ECONOMY_TRANSFER_MAX_RETRIES = env_int("ECONOMY_TRANSFER_MAX_RETRIES", 8, minimum=1)
+# Idempotency-Keys are kept at least this long (Stripe keeps 24 h); `manage.py
+# economy_idempotency_expire` frees older ones (docs/economy.md "Idempotency").
+ECONOMY_IDEMPOTENCY_KEY_RETENTION_HOURS = env_int("ECONOMY_IDEMPOTENCY_KEY_RETENTION_HOURS", 24, minimum=1)
+# Grants mint coins: capped per call and per granting user per rolling 24 h (docs/economy.md "Grants").
+ECONOMY_GRANT_MAX_AMOUNT = env_int("ECONOMY_GRANT_MAX_AMOUNT", 100_000, minimum=1)
+ECONOMY_GRANT_DAILY_LIMIT = env_int("ECONOMY_GRANT_DAILY_LIMIT", 1_000_000, minimum=1)
+# A lost or refused database connection answers 503 with this Retry-After (config/errors.py).
+DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5, minimum=1)
 # Realtime (docs/realtime.md): retention of the outbox for `?since=` resync (by count per
 # tournament and by age; `manage.py realtime_prune` applies it), events queued per listener
 # before a too-slow one is closed (4408), and the fan-out: the per-process hub, or stock

@@ -31,10 +31,10 @@ class LedgerTransactionEntryInline(OrganizerReadOnlyInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(OrganizerReadOnlyAdmin):
-    list_display = ["id", "kind", "owner", "reference", "created_at"]
-    list_select_related = ["owner"]
+    list_display = ["id", "kind", "owner", "reference", "granted_by", "reason", "created_at"]
+    list_select_related = ["owner", "granted_by"]
     list_filter = ["kind"]
-    search_fields = ["reference", "owner__username"]
+    search_fields = ["reference", "owner__username", "granted_by__username", "reason"]
     # The stored replay body and request fingerprint are internals of idempotency.
     exclude = ["response_body", "fingerprint"]
     inlines = [LedgerTransactionEntryInline]

@@ -43,6 +43,14 @@ BY_USER = "user_id = %s"
 BY_USER_IF_FUNDS = "user_id = %s AND balance >= %s"
 TREASURY = "is_treasury = %s"
 
+#: The range of a 64-bit ``BigIntegerField``. Every ``wallet_add`` also guards it in its
+#: WHERE: past it PostgreSQL raises DataError (a 500) and SQLite silently turns the
+#: balance into a float. A guarded UPDATE instead matches no row, which callers report
+#: as ``balance_overflow``; it costs no statement.
+BALANCE_MAX = 2**63 - 1
+BALANCE_MIN = -(2**63)
+_IN_RANGE = " AND balance <= %s AND balance >= %s"
+
 
 def wallet_add(
     *, delta: int, where: str, params: Sequence[Any], caller: str, wallet_id: int | None = None
@@ -50,14 +58,16 @@ def wallet_add(
     """Add ``delta`` to the one wallet matched by ``where``; bump its version.
 
     Returns ``(wallet_id, balance_after)``, or None when no row matched (unknown
-    wallet, or the guard refused: not enough funds, stale version).
+    wallet, or a guard refused: not enough funds, stale version, or a balance that
+    would leave the 64-bit range).
     Precondition: inside ``transaction.atomic`` (the row lock lasts until commit).
     """
     with (
         observe_lock(pipeline=PIPELINE, entity_type="Wallet", entity_id=wallet_id, caller=caller),
         connection.cursor() as cursor,
     ):
-        cursor.execute(_ADD_SQL.replace("{where}", where), [delta, timezone.now(), *params])
+        bounds = [BALANCE_MAX - max(delta, 0), BALANCE_MIN - min(delta, 0)]
+        cursor.execute(_ADD_SQL.replace("{where}", where + _IN_RANGE), [delta, timezone.now(), *params, *bounds])
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
 
@@ -89,14 +99,16 @@ _ADD_MANY_SQL = (
     "WITH delta (wallet_id, amount) AS (VALUES {rows}) "  # noqa: S608 - table name from model metadata, values bound
     f"UPDATE {Wallet._meta.db_table} AS wallet "
     "SET balance = wallet.balance + delta.amount, version = wallet.version + 1, updated_at = %s "
-    "FROM delta WHERE wallet.id = delta.wallet_id RETURNING id, balance"
+    # Credits only (positive deltas), so one bound: the sum stays within 64 bits.
+    "FROM delta WHERE wallet.id = delta.wallet_id AND wallet.balance <= %s - delta.amount RETURNING id, balance"
 )
 
 
 def wallets_add(*, deltas: Mapping[int, int], caller: str) -> dict[int, int]:
     """Add each delta to its wallet (keyed by wallet id) in one statement; bump versions.
 
-    Returns the balance after the change of every wallet updated, by wallet id.
+    Returns the balance after the change of every wallet updated, by wallet id; a
+    wallet missing from it would have overflowed (and was not changed).
     Precondition: the caller holds these wallets' locks (``wallets_lock``): a plain
     UPDATE of many rows takes its row locks in no defined order.
     """
@@ -106,5 +118,5 @@ def wallets_add(*, deltas: Mapping[int, int], caller: str) -> dict[int, int]:
         observe_lock(pipeline=PIPELINE, entity_type="Wallet", entity_id=None, caller=caller),
         connection.cursor() as cursor,
     ):
-        cursor.execute(sql, [*params, timezone.now()])
+        cursor.execute(sql, [*params, timezone.now(), BALANCE_MAX])
         return dict(cursor.fetchall())

@@ -18,6 +18,9 @@ class Wallet(models.Model):
         related_name="wallet",
     )
     is_treasury = models.BooleanField(default=False)
+    # A tournament's prize pool (issue 17): entry fees in escrow, prizes out. Owned by
+    # no user; the tournament points at it (economy knows nothing of tournaments).
+    is_pool = models.BooleanField(default=False)
     balance = models.BigIntegerField(default=0)
     version = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -29,9 +32,13 @@ class Wallet(models.Model):
                 condition=Q(balance__gte=0) | Q(is_treasury=True),
                 name="wallet_balance_gte_0",
             ),
+            # Exactly one of: a user's wallet, the treasury, a prize pool (which, like a
+            # user's wallet, never goes negative: it pays out only what came in).
             models.CheckConstraint(
-                condition=Q(is_treasury=True, user__isnull=True) | Q(is_treasury=False, user__isnull=False),
-                name="wallet_owner_xor_treasury",
+                condition=Q(is_treasury=True, is_pool=False, user__isnull=True)
+                | Q(is_treasury=False, is_pool=True, user__isnull=True)
+                | Q(is_treasury=False, is_pool=False, user__isnull=False),
+                name="wallet_owner_kind",
             ),
             models.UniqueConstraint(
                 fields=["is_treasury"],
@@ -42,7 +49,9 @@ class Wallet(models.Model):
         indexes = [models.Index(fields=["user", "version"], name="wallet_user_version_idx")]
 
     def __str__(self) -> str:
-        return "treasury" if self.is_treasury else f"wallet of {self.user_id}"
+        if self.is_treasury:
+            return "treasury"
+        return f"prize pool {self.pk}" if self.is_pool else f"wallet of {self.user_id}"
 
 
 class LedgerTransaction(models.Model):
@@ -60,6 +69,7 @@ class LedgerTransaction(models.Model):
         REFUND = "refund", "Refund"
         PRIZE = "prize", "Prize"
         REWARD = "reward", "Reward"
+        POOL_FUNDING = "pool_funding", "Prize pool funding"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     owner = models.ForeignKey(
@@ -74,9 +84,18 @@ class LedgerTransaction(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True, default="")
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
+    # Who minted a grant and why (issue 17): None for the system (``economy_grant``,
+    # seed data) and for every other kind.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Minting is its own permission, not is_staff: staff run tournaments, few mint coins.
+        permissions = [("grant_coins", "Can grant coins (mint them from the treasury)")]
+        indexes = [models.Index(fields=["granted_by", "created_at"], name="ledgertx_granted_by_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "idempotency_key"],
@@ -92,6 +111,7 @@ class LedgerTransaction(models.Model):
                         "refund",
                         "prize",
                         "reward",
+                        "pool_funding",
                     ]
                 ),
                 name="ledgertx_kind_valid",

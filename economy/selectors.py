@@ -26,6 +26,12 @@ def wallet_get(*, user: User) -> WalletView:
     return WalletView(balance=row[0], version=row[1]) if row else WalletView(balance=0, version=0)
 
 
+def wallet_balance(*, wallet_id: int) -> int:
+    """One wallet's balance by id (a prize pool's, say); 0 for an unknown id."""
+    balance = Wallet.objects.filter(pk=wallet_id).values_list("balance", flat=True).first()
+    return balance or 0
+
+
 class LedgerEntryRow(TypedDict):
     id: int
     transaction_id: int
@@ -41,6 +47,34 @@ def ledger_entry_list(*, user: User) -> QuerySet[LedgerEntry, LedgerEntryRow]:
         LedgerEntry.objects.filter(wallet__user=user)
         .order_by("-id")
         .values("id", "transaction_id", "kind", "amount", "balance_after", "created_at")
+    )
+
+
+class GrantRow(TypedDict):
+    transaction_id: int
+    granted_by_id: int | None
+    user_id: int
+    amount: int
+    reason: str
+    granted_at: datetime
+
+
+def grant_list() -> QuerySet[LedgerEntry, GrantRow]:
+    """Every grant, newest first: who minted how much for whom, and why (the audit view).
+
+    One row per grant: its receiver's leg (the positive one; the other is the treasury's).
+    """
+    return (
+        LedgerEntry.objects.filter(kind=LedgerTransaction.Kind.GRANT, amount__gt=0)
+        .order_by("-transaction_id")
+        .values(
+            "transaction_id",
+            "amount",
+            granted_by_id=F("transaction__granted_by_id"),
+            user_id=F("wallet__user_id"),
+            reason=F("transaction__reason"),
+            granted_at=F("transaction__created_at"),
+        )
     )
 
 

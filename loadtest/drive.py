@@ -131,7 +131,13 @@ async def setup(target: Target, load: Load, *, organizer_token: str) -> World:
             await _setup_call(conn, "POST", "/api/tournaments/register/", 201, body)
             await conn.close()
     grants = [
-        _setup_call(organizer, "POST", "/api/economy/grants/", 201, {"user_id": c.user_id, "amount": 1_000_000})
+        _setup_call(
+            organizer,
+            "POST",
+            "/api/economy/grants/",
+            201,
+            {"user_id": c.user_id, "amount": 10_000, "reason": f"loadtest {run_id}"},
+        )
         for c in captains
     ]
     for grant in grants:  # one organizer connection: sequential

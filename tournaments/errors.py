@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     NOT_ORGANIZER = "not_organizer"
     NOT_TEAM_CAPTAIN = "not_team_captain"
     ORGANIZER_ONLY = "organizer_only"
+    PRIZE_POOL_CLOSED = "prize_pool_closed"
     PLAYER_ALREADY_REGISTERED = "player_already_registered"
     REGISTRATION_CLOSED = "registration_closed"
     REGISTRATION_NOT_ACTIVE = "registration_not_active"

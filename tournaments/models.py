@@ -57,6 +57,12 @@ class Tournament(models.Model):
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     entry_fee = models.BigIntegerField(default=0, help_text="Coins, integer minor units.")
+    # The tournament's own escrow (issue 17): entry fees in, refunds and prizes out, plus
+    # what the organizer adds. Made on first use, under this row's lock. Before, every
+    # fee went to the one global treasury row, which every paid registration locked.
+    prize_pool = models.OneToOneField(
+        "economy.Wallet", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # {"1": {"xp": 500, "coins": 1000}, "2": {...}, "default": {...}}; empty = defaults.
     reward_policy = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, Unprocessable
 from core.sql import rows_insert
 from economy.errors import ErrorCode
 from economy.models import LedgerEntry, Wallet
@@ -38,6 +38,11 @@ def amount_check(amount: object) -> int:
     if type(amount) is not int or not 0 < amount <= MAX_AMOUNT:
         raise InvalidInput(f"amount must be an integer between 1 and {MAX_AMOUNT}.", code=ErrorCode.INVALID_AMOUNT)
     return amount
+
+
+def balance_overflow() -> Unprocessable:
+    """The refusal of a movement that would take a balance past 64 bits (a guarded UPDATE matched nothing)."""
+    return Unprocessable("That would overflow a balance.", code=ErrorCode.BALANCE_OVERFLOW)
 
 
 _LEGS_COLUMNS = ("transaction_id", "wallet_id", "amount", "balance_after", "kind", "created_at")

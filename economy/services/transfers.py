@@ -12,19 +12,20 @@ import json
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, Unprocessable
 from economy import locks
 from economy.errors import ErrorCode
-from economy.models import LedgerTransaction, Wallet
-from economy.services.ledger import amount_check, legs_create
+from economy.models import LedgerEntry, LedgerTransaction, Wallet
+from economy.services.ledger import amount_check, balance_overflow, legs_create
 
 #: SQLSTATEs after which the whole transaction may simply run again.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
@@ -94,13 +95,6 @@ def wallet_transfer(
             reasons.append(reason)
             _backoff(attempt)
             continue
-        except IntegrityError:
-            # A concurrent request with the same key committed first (our INSERT
-            # waited on the unique index): the constraint decided, we replay.
-            replayed = _transfer_replay(sender=sender, key=idempotency_key, fingerprint=fingerprint)
-            if replayed is None:
-                raise
-            outcome = replayed
         return dataclasses.replace(outcome, attempts=attempt, retry_reasons=tuple(reasons))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -123,22 +117,28 @@ def _backoff(attempt: int) -> None:
 def _transfer_once(
     *, sender: User, to_user_id: int, amount: int, key: str, fingerprint: str, move: _Move
 ) -> TransferOutcome:
-    replay = _transfer_replay(sender=sender, key=key, fingerprint=fingerprint)
-    if replay is not None:
+    body: dict[str, Any] = {"from_user_id": sender.pk, "to_user_id": to_user_id, "amount": amount}
+    # The key is claimed FIRST, before any wallet is touched: a concurrent twin's INSERT
+    # waits here on the unique index, holding nothing, until this transaction ends. If it
+    # commits, the twin's INSERT fails and the twin replays this answer; if it rolls
+    # back (no funds, unknown receiver), the twin runs as a first use. Claimed after
+    # the wallet UPDATEs (before issue 17), the twin waited on the sender's wallet
+    # instead and then saw the balance this transfer had just spent: 422, a different
+    # outcome for the same request.
+    transaction_id = _transfer_claim(sender_id=sender.pk, key=key, fingerprint=fingerprint, body=body)
+    if transaction_id is None:
+        replay = _transfer_replay(sender=sender, key=key, fingerprint=fingerprint)
+        assert replay is not None  # the claim found the committed row: the SELECT, a later statement, sees it
         return replay
-    if to_user_id == sender.pk:
+    if to_user_id == sender.pk:  # after the claim: a reused key is refused as reused, whatever the body
         raise Unprocessable("You cannot transfer to yourself.", code=ErrorCode.SELF_TRANSFER)
     sender_leg, receiver_leg = move(sender_id=sender.pk, receiver_id=to_user_id, amount=amount)
-    body = {"from_user_id": sender.pk, "to_user_id": to_user_id, "amount": amount, "balance": sender_leg[1]}
-    # The key is claimed last: a concurrent twin blocks here on the unique index, and
-    # when it loses, its whole attempt (wallet updates included) rolls back.
-    transaction_id = _transfer_claim(sender_id=sender.pk, key=key, fingerprint=fingerprint, body=body)
     legs_create(
         transaction_id=transaction_id,
         kind=LedgerTransaction.Kind.TRANSFER,
         legs=[(sender_leg, -amount), (receiver_leg, amount)],
     )
-    return TransferOutcome(status=201, body={"id": transaction_id, **body})
+    return TransferOutcome(status=201, body={"id": transaction_id, **body, "balance": sender_leg[1]})
 
 
 # The transfer path's statements are plain SQL: it is a hot path, and for these small
@@ -146,24 +146,33 @@ def _transfer_once(
 # database did (profiled: notes/issue-5.md). Names come from model metadata, values are bound.
 _TRANSFER_CLAIM_SQL = (
     f"INSERT INTO {LedgerTransaction._meta.db_table} "  # noqa: S608
-    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, created_at) "
-    "VALUES (%s, %s, %s, NULL, %s, 201, %s, %s) RETURNING id"
+    "(kind, owner_id, idempotency_key, reference, fingerprint, response_status, response_body, reason, created_at) "
+    # DO NOTHING rather than an IntegrityError: the same wait on the unique index, but
+    # the transaction stays usable for the replay's SELECT (no savepoint round trips).
+    "VALUES (%s, %s, %s, NULL, %s, 201, %s, '', %s) ON CONFLICT DO NOTHING RETURNING id"
 )
+# The stored body has no balance (it is claimed before the money moves); the caller's
+# balance after the transfer is the balance_after of the sender's leg, the negative one.
 _TRANSFER_REPLAY_SQL = (
-    f"SELECT id, fingerprint, response_status, response_body FROM {LedgerTransaction._meta.db_table} "  # noqa: S608
-    "WHERE owner_id = %s AND idempotency_key = %s"
+    "SELECT tx.id, tx.fingerprint, tx.response_status, tx.response_body, leg.balance_after "  # noqa: S608
+    f"FROM {LedgerTransaction._meta.db_table} AS tx LEFT JOIN {LedgerEntry._meta.db_table} AS leg "
+    "ON leg.transaction_id = tx.id AND leg.amount < 0 "
+    "WHERE tx.owner_id = %s AND tx.idempotency_key = %s"
 )
 _WALLET_ROWS_SQL = f"SELECT id, user_id, balance, version FROM {Wallet._meta.db_table} WHERE user_id IN (%s, %s)"  # noqa: S608
 _RESPONSE_BODY = LedgerTransaction._meta.get_field("response_body")
 
 
-def _transfer_claim(*, sender_id: int, key: str, fingerprint: str, body: dict[str, Any]) -> int:
-    """Insert the transfer's ledger row under its Idempotency-Key; returns its id."""
+def _transfer_claim(*, sender_id: int, key: str, fingerprint: str, body: dict[str, Any]) -> int | None:
+    """Insert the transfer's ledger row under its Idempotency-Key; returns its id, or
+    None when the key is taken (by an earlier request, or by a twin that committed
+    while this INSERT waited for it)."""
     stored_body = _RESPONSE_BODY.get_db_prep_save(body, connection)
     params = [LedgerTransaction.Kind.TRANSFER.value, sender_id, key, fingerprint, stored_body, timezone.now()]
     with connection.cursor() as cursor:
         cursor.execute(_TRANSFER_CLAIM_SQL, params)
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _transfer_replay(*, sender: User, key: str, fingerprint: str) -> TransferOutcome | None:
@@ -173,14 +182,26 @@ def _transfer_replay(*, sender: User, key: str, fingerprint: str) -> TransferOut
         stored = cursor.fetchone()
     if stored is None:
         return None
-    transaction_id, stored_fingerprint, status, stored_body = stored
+    transaction_id, stored_fingerprint, status, stored_body, balance = stored
     if stored_fingerprint != fingerprint:
         raise Unprocessable(
             "This Idempotency-Key was used with another request.", code=ErrorCode.IDEMPOTENCY_KEY_REUSED
         )
     body = _RESPONSE_BODY.from_db_value(stored_body, None, connection)  # type: ignore[arg-type]  # Django passes None too
     # The stored body leaves out the id, which is only known once the row exists.
-    return TransferOutcome(status=status, body={"id": transaction_id, **body}, replayed=True)
+    return TransferOutcome(status=status, body={"id": transaction_id, **body, "balance": balance}, replayed=True)
+
+
+def idempotency_keys_expire(*, older_than: datetime) -> int:
+    """Free the Idempotency-Keys of transfers made before ``older_than``; returns how many.
+
+    The ledger rows stay (they are the books); only the key, its fingerprint and the
+    stored answer are cleared, so the unique (owner, key) index no longer holds them
+    and the key may be used again, as a new request. ``economy_idempotency_expire``
+    runs this with ``ECONOMY_IDEMPOTENCY_KEY_RETENTION_HOURS``.
+    """
+    expired = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.TRANSFER, created_at__lt=older_than)
+    return expired.exclude(idempotency_key="").update(idempotency_key="", fingerprint="", response_body=None)
 
 
 # Each strategy moves the money and returns the (wallet_id, balance_after) of the
@@ -204,8 +225,10 @@ def _move_conditional(*, sender_id: int, receiver_id: int, amount: int) -> tuple
             where, params = locks.BY_ID, [row["id"]]
         delta = -amount if row["user_id"] == sender_id else amount
         leg = locks.wallet_add(delta=delta, where=where, params=params, caller="wallet_transfer", wallet_id=row["id"])
-        if leg is None:
+        if leg is None and row["user_id"] == sender_id:
             raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+        if leg is None:  # the receiver's range guard refused
+            raise balance_overflow()
         legs[row["user_id"]] = leg
     return legs[sender_id], legs[receiver_id]
 
@@ -213,8 +236,7 @@ def _move_conditional(*, sender_id: int, receiver_id: int, amount: int) -> tuple
 def _move_optimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
     """Read balances and versions, then compare-and-swap each wallet on its version."""
     rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id)
-    if rows[sender_id]["balance"] < amount:
-        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    _check_funds_and_range(rows=rows, sender_id=sender_id, receiver_id=receiver_id, amount=amount)
     legs: dict[int, _Leg] = {}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         delta = -amount if row["user_id"] == sender_id else amount
@@ -234,8 +256,7 @@ def _move_optimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[
 def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple[_Leg, _Leg]:
     """Lock both wallets (FOR NO KEY UPDATE, id order), check, then update."""
     rows = _wallet_rows(user_ids=[sender_id, receiver_id], sender_id=sender_id, receiver_id=receiver_id, lock=True)
-    if rows[sender_id]["balance"] < amount:
-        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    _check_funds_and_range(rows=rows, sender_id=sender_id, receiver_id=receiver_id, amount=amount)
     legs: dict[int, _Leg] = {}
     for row in sorted(rows.values(), key=lambda r: r["id"]):
         delta = -amount if row["user_id"] == sender_id else amount
@@ -245,6 +266,16 @@ def _move_pessimistic(*, sender_id: int, receiver_id: int, amount: int) -> tuple
         assert leg is not None  # we hold the lock
         legs[row["user_id"]] = leg
     return legs[sender_id], legs[receiver_id]
+
+
+def _check_funds_and_range(*, rows: dict[int, locks.WalletRow], sender_id: int, receiver_id: int, amount: int) -> None:
+    """The checks of the strategies that read balances first. A stale read is caught by
+    the version compare-and-swap (optimistic) or cannot happen (pessimistic holds the
+    locks); the UPDATE's own range guard stays the last word either way."""
+    if rows[sender_id]["balance"] < amount:
+        raise Unprocessable("Insufficient funds.", code=ErrorCode.INSUFFICIENT_FUNDS)
+    if rows[receiver_id]["balance"] > locks.BALANCE_MAX - amount:
+        raise balance_overflow()
 
 
 _STRATEGY_MOVES: dict[str, _Move] = {

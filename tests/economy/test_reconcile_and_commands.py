@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -62,7 +63,7 @@ def test_reconcile_flags_a_transaction_without_legs(treasury):
 def test_grant_command_credits_the_user(treasury):
     player = factories.user(username="alice")
     out = StringIO()
-    call_command("economy_grant", "--user", "alice", "--amount", "250", stdout=out)
+    call_command("economy_grant", "--user", "alice", "--amount", "250", "--reason", "welcome bonus", stdout=out)
     assert Wallet.objects.get(user=player).balance == 250
     assert "balance 250" in out.getvalue()
     assert ledger_reconcile().clean
@@ -71,7 +72,9 @@ def test_grant_command_credits_the_user(treasury):
 def test_grant_command_dry_run_writes_nothing(treasury):
     factories.user(username="alice")
     out = StringIO()
-    call_command("economy_grant", "--user", "alice", "--amount", "250", "--dry-run", stdout=out)
+    call_command(
+        "economy_grant", "--user", "alice", "--amount", "250", "--reason", "welcome bonus", "--dry-run", stdout=out
+    )
     assert "Would grant 250 to alice" in out.getvalue()
     assert not LedgerEntry.objects.exists()
 
@@ -79,7 +82,30 @@ def test_grant_command_dry_run_writes_nothing(treasury):
 def test_grant_command_refuses_unknown_user_and_bad_amount(treasury):
     factories.user(username="alice")
     with pytest.raises(CommandError, match="No user named 'bob'"):
-        call_command("economy_grant", "--user", "bob", "--amount", "5")
+        call_command("economy_grant", "--user", "bob", "--amount", "5", "--reason", "welcome bonus")
     with pytest.raises(CommandError, match="amount must be an integer"):
-        call_command("economy_grant", "--user", "alice", "--amount", "0")
+        call_command("economy_grant", "--user", "alice", "--amount", "0", "--reason", "welcome bonus")
     assert not LedgerEntry.objects.exists()
+
+
+def test_idempotency_expire_frees_only_keys_older_than_the_retention(treasury):
+    sender, receiver = _books(treasury)  # a transfer with key "k", made now
+    wallet_transfer(sender=sender, to_user_id=receiver.pk, amount=1, idempotency_key="old")
+    old = LedgerTransaction.objects.get(idempotency_key="old")
+    LedgerTransaction.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(hours=25))
+    out = StringIO()
+
+    call_command("economy_idempotency_expire", "--dry-run", stdout=out)
+    assert "1 key(s)" in out.getvalue()
+    assert LedgerTransaction.objects.filter(idempotency_key="old").exists()  # a dry run writes nothing
+
+    call_command("economy_idempotency_expire", stdout=out)
+
+    old.refresh_from_db()
+    assert (old.idempotency_key, old.fingerprint, old.response_body) == ("", "", None)
+    assert LedgerTransaction.objects.filter(idempotency_key="k").exists()  # inside the retention: kept
+    assert old.entries.count() == 2  # the books stay
+    # The freed key is a new request now: it moves money again instead of replaying.
+    again = wallet_transfer(sender=sender, to_user_id=receiver.pk, amount=1, idempotency_key="old")
+    assert (again.status, again.replayed) == (201, False)
+    assert ledger_reconcile().clean

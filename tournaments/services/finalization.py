@@ -17,7 +17,10 @@ Why each lock:
   constraint decides; a player whose row already exists is not paid again.
 - Badges: inserted with ``ignore_conflicts``: a duplicate cannot break the
   transaction (the origin's session broke on a duplicate badge).
-- Wallets last: all coins are paid in one batch (``economy.services.wallet_credit_many``),
+- Wallets last. First the prize pool, if the tournament has one, to the champions
+  (``prize_pools.prizes_pay``: their wallets, then the pool; only transactions holding
+  this tournament's lock touch the pool, so it can wait in no cycle). Then all reward
+  coins in one batch (``economy.services.wallet_credit_many``),
   which locks every paid player's wallet in id order in one statement, then the
   treasury, so the treasury is always taken after all user wallets, as entry fees
   also do; no cycle is possible.
@@ -66,6 +69,7 @@ from tournaments.selectors.finalization import (
     finalization_tournament_get,
     opponent_rating_averages,
 )
+from tournaments.services.prize_pools import prizes_pay
 
 PIPELINE = "reward"
 SKILL_PIPELINE = "skill"
@@ -117,6 +121,7 @@ def tournament_finalize(*, tournament_id: int, actor: User | None = None) -> Fin
     awarded = _participations_create(tournament_id=tournament_id, awards=awards)
     _skills_write_back(awards=awarded)
     _badges_award(tournament_id=tournament_id, awards=awarded, played_before=played_before)
+    prizes_pay(tournament=tournament, awards=awarded, caller=f"{CALLER}.prizes")
     _rewards_pay(tournament_id=tournament_id, awards=awarded)
     _status_compare_and_swap(tournament=tournament)
     return _result_publish(tournament_id=tournament_id, awards=awards, awarded=awarded)

@@ -4,7 +4,9 @@ Every registration path (API, admin, seed_demo) goes through ``registration_crea
 and ``registration_withdraw``. Both serialise on the tournament row
 (``tournament_lock``) and decide capacity under that lock, so confirmed
 registrations can never exceed ``max_teams`` however many requests race. Lock order:
-tournament, then the captain's wallet (entry fee / refund), as core.locking says.
+tournament, then the captain's wallet, then the tournament's prize pool (entry fee /
+refund), as core.locking says. Fees go to the tournament's own pool, never to the
+treasury: registrations of different tournaments share no row (issue 17).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_lock
 from tournaments.models import Registration, RegistrationStatus, RosterEntry, Tournament, TournamentStatus
 from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted_id
+from tournaments.services.prize_pools import prize_pool_id_ensure
 
 PIPELINE = "registration"
 ONE_ACTIVE_PER_TEAM = "registration_one_active_per_team"
@@ -137,6 +140,7 @@ def registration_create(*, user: User, tournament_id: int, team_id: int) -> Regi
             amount=tournament.entry_fee,
             kind="entry_fee",
             reference=f"entry_fee:registration:{registration.pk}",
+            pool_id=prize_pool_id_ensure(tournament),
         )
     outcome = RegistrationOutcome(
         registration=registration,
@@ -203,6 +207,8 @@ def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutc
             amount=tournament.entry_fee,
             kind="refund",
             reference=f"refund:registration:{registration.pk}",
+            # None: a fee paid before prize pools existed, which went to the treasury.
+            pool_id=tournament.prize_pool_id,
         )
     registration.status = RegistrationStatus.WITHDRAWN
     publish_on_commit(
@@ -215,12 +221,12 @@ def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutc
 
 def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> list[int]:
     """The bracket is built: teams still on the waitlist will never play. Reject them,
-    free their players and refund their entry fees; returns the rejected ids.
+    free their players and refund their entry fees (from the prize pool); returns the rejected ids.
 
     Precondition: the caller holds the tournament's row lock (the start's
     compare-and-swap), so no registration or withdrawal runs meanwhile. Refunds use the
     reference a withdrawal would use, so a fee can never come back twice, and are paid in
-    one batch (user wallets, then the treasury: the lock order's last ranks).
+    one batch (user wallets, then the pool: the lock order's last ranks).
     """
     waiting = list(
         Registration.objects.filter(tournament_id=tournament.pk, status=RegistrationStatus.WAITLISTED)
@@ -239,6 +245,7 @@ def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> l
             credits=[(user_id, tournament.entry_fee, f"refund:registration:{pk}") for pk, user_id, _ in waiting],
             kind="refund",
             caller=caller,
+            pool_id=tournament.prize_pool_id,
         )
     team_ids = [team_id for _, _, team_id in waiting]  # public data only, as in _publish_created
     publish_on_commit(tournament_id=tournament.pk, type=REGISTRATIONS_REJECTED, data={"team_ids": team_ids})

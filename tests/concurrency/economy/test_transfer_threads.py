@@ -95,6 +95,46 @@ def test_concurrent_first_use_of_one_key_transfers_once(strategy):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_concurrent_twins_sending_the_whole_balance_all_get_the_first_answer(strategy):
+    """Issue 17, finding 1: the twins of a whole-balance transfer once waited on the
+    sender's wallet and then answered 422 insufficient_funds although the transfer they
+    duplicate succeeded. The key is now claimed first, so a twin waits on the unique
+    index and replays the first answer (or, by the rule, 409 idempotency_in_progress)."""
+    sender, receiver = _players(2)
+    token = tokens_for([sender])[sender.pk]
+    answers: list[tuple[int, dict]] = []
+
+    def work(_index: int) -> list[int]:
+        response = client(token).post(
+            "/api/economy/transfers/",
+            {"to_user_id": receiver.pk, "amount": START_BALANCE},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="everything",
+        )
+        answers.append((response.status_code, response.json()))
+        return [response.status_code]
+
+    with override_settings(ECONOMY_TRANSFER_STRATEGY=strategy):
+        statuses = run_threads(THREADS, work)
+
+    first = next(body for status, body in answers if status == 201)
+    assert first == {
+        "id": first["id"],
+        "from_user_id": sender.pk,
+        "to_user_id": receiver.pk,
+        "amount": START_BALANCE,
+        "balance": 0,
+    }
+    in_progress = {"code": "idempotency_in_progress"}
+    assert all(body == first or (status == 409 and in_progress.items() <= body.items()) for status, body in answers)
+    assert set(statuses) <= {201, 409}, statuses
+    assert LedgerTransaction.objects.filter(kind="transfer").count() == 1
+    assert_books_balance(user_total=2 * START_BALANCE, granted=2 * START_BALANCE, transfers_ok=1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_entry_fees_and_rewards_through_the_treasury_conserve_money():
     """wallet_debit / wallet_credit from many threads: the treasury hot row stays exact."""
     from economy.services import wallet_credit, wallet_debit

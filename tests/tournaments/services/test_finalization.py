@@ -271,3 +271,37 @@ def test_command_dry_run_writes_nothing(finished):
     assert out.getvalue().startswith(f"Would finalize tournament {finished.pk}: 8 player(s)")
     assert _written() == before
     assert Tournament.objects.get(pk=finished.pk).status == "completed"
+
+
+def test_finalize_pays_the_prize_pool_to_the_champions(finished, organizer):
+    """Issue 17: fees and what the organizer adds sit in the tournament's pool; the
+    champions get all of it (equal shares, the remainder to the lowest user id)."""
+    from economy.selectors import ledger_reconcile
+    from economy.services import wallet_grant
+    from tournaments.services.prize_pools import prize_pool_fund
+
+    a, _b, _c, _d = _teams_by_seed(finished)
+    treasury_get()
+    wallet_grant(user=organizer, amount=1001)
+    funding = prize_pool_fund(actor=organizer, tournament_id=finished.pk, amount=1001, idempotency_key="sponsor")
+    assert (funding.amount, funding.prize_pool) == (1001, 1001)
+    again = prize_pool_fund(actor=organizer, tournament_id=finished.pk, amount=1001, idempotency_key="sponsor")
+    assert again.prize_pool == 1001  # the same key moves nothing more
+    treasury = Wallet.objects.get(is_treasury=True).balance
+
+    tournament_finalize(tournament_id=finished.pk, actor=organizer)
+
+    champions = sorted(_players(finished, a))
+    share, rest = divmod(1001, len(champions))
+    finished.refresh_from_db()
+    assert Wallet.objects.get(pk=finished.prize_pool_id).balance == 0
+    from economy.models import LedgerEntry
+
+    prizes = dict(
+        LedgerEntry.objects.filter(kind="prize", amount__gt=0).values_list("transaction__reference", "amount")
+    )
+    assert prizes == {
+        f"prize:{finished.pk}:{user_id}": share + (rest if index == 0 else 0) for index, user_id in enumerate(champions)
+    }
+    assert Wallet.objects.get(is_treasury=True).balance == treasury - 4000  # rewards only: prizes are the pool's
+    assert ledger_reconcile().clean

@@ -174,4 +174,6 @@ def test_start_rejects_and_refunds_the_waitlist(organizer):
     assert not RosterEntry.objects.filter(registration=waitlisted, active=True).exists()
     balances = {team.pk: Wallet.objects.get(user=team.captain).balance for team in teams}
     assert balances == {teams[0].pk: 400, teams[1].pk: 400, teams[2].pk: 500}
+    tournament.refresh_from_db()
+    assert Wallet.objects.get(pk=tournament.prize_pool_id).balance == 200  # the refund came out of the pool
     assert ledger_reconcile().clean

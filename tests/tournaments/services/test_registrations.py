@@ -51,9 +51,15 @@ def test_register_query_count_without_fee(tournament, team, captain, django_asse
 
 
 def test_register_query_count_with_fee(organizer, team, captain, django_assert_num_queries):
-    tournament = factories.tournament(organizer=organizer, max_teams=2, team_size=2, entry_fee=100)
+    tournament = factories.tournament(organizer=organizer, max_teams=3, team_size=2, entry_fee=100)
+    first = factories.team(size=2)
+    wallet_grant(user=first.captain, amount=100)
     wallet_grant(user=captain, amount=100)
-    # the 8 above + the economy's debit (savepoint, ledger row, wallet, treasury, legs, release)
+    # The first paid registration also makes the tournament's prize pool (INSERT, UPDATE).
+    with django_assert_num_queries(16):
+        registration_create(user=first.captain, tournament_id=tournament.pk, team_id=first.pk)
+    # the 8 above + the economy's debit (savepoint, ledger row, wallet, pool, legs, release):
+    # the same count as when the fee went to the treasury.
     with django_assert_num_queries(14):
         registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
 
@@ -152,6 +158,31 @@ def test_entry_fee_is_debited_from_the_captain(organizer, team, captain):
     assert sorted(fee.entries.values_list("amount", flat=True)) == [-250, 250]
 
 
+def test_entry_fee_goes_to_the_tournaments_prize_pool_not_the_treasury(organizer, team, captain):
+    """Issue 17, finding 9: every fee went to the one treasury row, the platform's hot lock."""
+    tournament = factories.tournament(organizer=organizer, team_size=2, entry_fee=250)
+    wallet_grant(user=captain, amount=300)
+    treasury_before = Wallet.objects.get(is_treasury=True).balance
+
+    registration = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
+
+    tournament.refresh_from_db()
+    pool = Wallet.objects.get(pk=tournament.prize_pool_id)
+    assert (pool.is_pool, pool.user_id, pool.balance) == (True, None, 250)
+    assert Wallet.objects.get(is_treasury=True).balance == treasury_before
+    fee = LedgerTransaction.objects.get(reference=f"entry_fee:registration:{registration.pk}")
+    assert sorted(fee.entries.values_list("wallet_id", "amount")) == sorted(
+        [(Wallet.objects.get(user=captain).pk, -250), (pool.pk, 250)]
+    )
+
+
+def test_free_tournament_has_no_prize_pool(tournament, team, captain):
+    registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk)
+    tournament.refresh_from_db()
+    assert tournament.prize_pool_id is None
+    assert not Wallet.objects.filter(is_pool=True).exists()
+
+
 def test_insufficient_funds_writes_nothing(organizer, team, captain):
     tournament = factories.tournament(organizer=organizer, team_size=2, entry_fee=250)
     wallet_grant(user=captain, amount=249)
@@ -230,6 +261,9 @@ def test_withdraw_refunds_the_entry_fee(organizer, team, captain):
     assert Wallet.objects.get(user=captain).balance == 250
     refund = LedgerTransaction.objects.get(reference=f"refund:registration:{registration.pk}")
     assert refund.kind == "refund"
+    tournament.refresh_from_db()
+    assert Wallet.objects.get(pk=tournament.prize_pool_id).balance == 0  # the refund came from the pool
+    assert refund.entries.get(amount=-250).wallet_id == tournament.prize_pool_id
 
 
 def test_withdraw_twice_is_refused_and_refunds_once(organizer, team, captain):
