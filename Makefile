@@ -22,7 +22,7 @@ run: $(STAMP)  ## migrate, seed demo data, serve HTTP + WebSocket on 127.0.0.1:8
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)  ## the whole fast suite, on whatever DATABASE_URL / REDIS_URL say
-	DJANGO_ENV=test $(BIN)/pytest
+	DJANGO_ENV=test $(BIN)/pytest --durations=15
 
 perf: $(STAMP)  ## the perf suite: benchmarks + SLO guard (the baseline's commit re-measured beside the working tree)
 	DJANGO_ENV=test $(BIN)/pytest tests/perf
