@@ -4,6 +4,7 @@ and the tournament's visibility (public once open, participants only, drafts for
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from channels.db import database_sync_to_async
@@ -53,6 +54,14 @@ async def test_ticket_needs_authentication(live_tournament):
 
 async def test_unknown_ticket_is_refused(live_tournament):
     assert await _outcome(f"/ws/tournaments/{live_tournament.id}/?ticket=forged") == CLOSE_UNAUTHENTICATED
+
+
+def test_an_expired_ticket_is_refused(settings, listener_user):
+    settings.REALTIME_TICKET_TTL_SECONDS = 1
+    ticket = ticket_issue(user=listener_user)
+    time.sleep(1.1)  # the cache's own expiry: nothing to fake
+
+    assert ticket_redeem(ticket=ticket).is_authenticated is False
 
 
 async def test_api_token_in_the_url_is_refused_when_url_tokens_are_off(settings, live_tournament, listener_token):
