@@ -263,16 +263,22 @@ class Plan:
 
 
 def needs_more_rounds(results: dict[str, ArmResult], name: str) -> bool:
-    """Whether any arm's verdict on ``name`` against the base is still unclear."""
+    """Whether any arm's verdict on ``name`` is still unclear: the working tree against the
+    base, a slowed working tree against the working tree (the injection's reference)."""
     base = results[BASE].blocks.get(name)
-    return base is not None and any(
-        guard.undecided(base, result.blocks[name]) for label, result in results.items() if label != BASE
+    if base is None:
+        return False
+    reference = {label: HEAD if label != HEAD and HEAD in results else BASE for label in results if label != BASE}
+    return any(
+        guard.undecided(results[reference[label]].blocks[name], results[label].blocks[name]) for label in reference
     )
 
 
-def verdicts(results: dict[str, ArmResult], label: str, names: Sequence[str]) -> list[guard.Verdict]:
-    """The guard's verdict on each of ``names``: arm ``label`` against the base."""
-    base, head = results[BASE], results[label]
+def verdicts(
+    results: dict[str, ArmResult], label: str, names: Sequence[str], *, against: str = BASE
+) -> list[guard.Verdict]:
+    """The guard's verdict on each of ``names``: arm ``label`` against arm ``against`` (the base)."""
+    base, head = results[against], results[label]
     return [
         guard.judge(
             name,

@@ -70,9 +70,10 @@ class Command(BaseCommand):
         for run in range(1, runs + 1):
             started = time.monotonic()
             results = self.measure(options, [*slowed.values()], plan, seed=run)
-            judged = {
-                label: compare.verdicts(results, label, names)
-                for label in [compare.HEAD, *(arm.label for arm in slowed.values())]
+            # Quiet: the working tree against the base. Sharp: each slowed arm against the
+            # working tree, of whose own time the injection is a fraction.
+            judged = {compare.HEAD: compare.verdicts(results, compare.HEAD, names)} | {
+                arm.label: compare.verdicts(results, arm.label, names, against=compare.HEAD) for arm in slowed.values()
             }
             failing = {label: [v.name for v in verdicts if v.failed] for label, verdicts in judged.items()}
             tally["noisy"] += bool(failing[compare.HEAD])
