@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -311,9 +312,13 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
                 stack.callback(worker.close)
             workers.append(processes)
         results = {arm.label: ArmResult(arm=arm) for arm in arms}
-        for processes in workers:  # set up one at a time: setup is not what is measured
-            for worker in processes:
-                _set_up(worker, results[worker.arm.label], plan)
+        # Set-up is not timed, so it runs one worker per core at a time: migrations and
+        # each scenario's world take a third of a run when done one by one.
+        everyone = [worker for processes in workers for worker in processes]
+        with ThreadPoolExecutor(max_workers=min(len(everyone), _cores())) as pool:
+            answers = list(pool.map(lambda worker: _set_up_call(worker, plan), everyone))
+        for worker, answer in zip(everyone, answers, strict=True):
+            _record_setup(results[worker.arm.label], answer)
         active = [name for name in plan.names if name in results[arms[-1].label].blocks]
         for round_index in range(plan.max_rounds):
             if round_index >= plan.rounds:
@@ -342,8 +347,12 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
         return results
 
 
-def _set_up(worker: WorkerProcess, result: ArmResult, plan: Plan) -> None:
-    answer = worker.call(
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _set_up_call(worker: WorkerProcess, plan: Plan) -> dict[str, Any]:
+    return worker.call(
         "setup",
         names=plan.names,
         warmup=plan.warmup,
@@ -351,6 +360,9 @@ def _set_up(worker: WorkerProcess, result: ArmResult, plan: Plan) -> None:
         slowdowns=[slowdown.rule() for slowdown in worker.arm.slowdowns],
         role=f"arm{worker.index}",
     )
+
+
+def _record_setup(result: ArmResult, answer: dict[str, Any]) -> None:
     result.vendor, result.database = answer["vendor"], answer["database"]
     for name, path in answer["paths"].items():
         if name in result.blocks:  # the arm's second process: same code, same statements
@@ -388,7 +400,7 @@ def arm_document(result: ArmResult, plan: Plan) -> dict[str, Any]:
             "database": result.database,
             "commit": result.arm.commit,
             "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''}".strip(),
-            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0,
+            "cpus": _cores(),
             "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         },
         "method": {

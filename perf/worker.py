@@ -232,14 +232,24 @@ class Worker:
 
     @staticmethod
     def _relax_limits(settings: Any) -> None:
-        """Fast hashing and no abuse limits: a benchmark repeats one user's request
-        hundreds of times a minute."""
+        """Fast hashing, no abuse limits and no realtime relay timer.
+
+        A benchmark repeats one user's request hundreds of times a minute. The relay
+        (``realtime.hub``) is the hub's safety net for events another process wrote: a
+        worker has no other process, and once the broadcast scenario's listeners have
+        joined, the relay would read the outbox every second from its own thread, in
+        the middle of other paths' timed calls. On SQLite's shared-cache in-memory
+        test database that read takes a table lock that a concurrent write does not
+        wait for (SQLITE_LOCKED ignores the busy timeout): a finalization answered 503.
+        """
         from django.test.utils import override_settings
 
         rest_framework = dict(settings.REST_FRAMEWORK)
         rest_framework["DEFAULT_THROTTLE_RATES"] = dict.fromkeys(rest_framework.get("DEFAULT_THROTTLE_RATES", {}))
         override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], REST_FRAMEWORK=rest_framework
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            REST_FRAMEWORK=rest_framework,
+            REALTIME_RELAY_SECONDS=24 * 3600,
         ).enable()
 
     @staticmethod
