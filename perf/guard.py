@@ -3,16 +3,20 @@
 Both sides are measured on this machine in one run, interleaved (``perf.compare``), on
 wall-clock time per call. For each hot path (docs/perf.md "The SLO guard"):
 
-* per round *r*: ``d_r = ln(median(head block r) / median(base block r))``. A round's
-  two blocks ran seconds apart, so whatever slowed the machine then slowed both; the
-  block medians ignore the calls a preemption spoiled;
-* the slowdown estimate is the Hodges-Lehmann location of the ``d_r``, and its
-  standard error a seeded bootstrap over rounds;
+* the **floor**: the 10th percentile of every call the arm made (its blocks pooled).
+  On this machine the noise is delay that whole blocks suffer (a block of unchanged
+  code runs 1.5x slower now and then, whatever the arm); a change to the code moves
+  every call, the fastest ones included. The slowdown estimate is
+  ``ln(floor(head) / floor(base))``, its standard error a seeded bootstrap over
+  rounds (a round's two blocks drawn together);
 * a path **fails** when the estimate exceeds ``GATE`` (10%) *and* its one-sided 99%
   lower bound exceeds ``MARGIN`` (5%): clearly slower by more than the noise between two
   processes, not a noisy round or two;
-* a path whose verdict is still unclear after the minimum rounds gets more rounds,
-  up to the maximum (``undecided``);
+* the **median** is a backstop: the Hodges-Lehmann location of per-round log ratios
+  of block medians, judged by the same rule. It catches a slowdown of most but not all
+  calls, which leaves the floor where it was, at its own, coarser sensitivity;
+* a path whose floor verdict is still unclear after the minimum rounds gets more
+  rounds, up to the maximum (``undecided``);
 * each verdict carries the run's **minimal detectable effect**: the smallest slowdown
   this run, with its own noise, would have caught 95% of the time;
 * a query count above the base's fails exactly, whatever the timings.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,12 +80,22 @@ class Verdict:
         return self.status in {REGRESSION, QUERY_GROWTH}
 
 
+#: The floor: this percentile of a path's calls in one run, its blocks pooled.
+FLOOR_PERCENTILE = 10
+
+
 def round_log_ratios(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> list[float]:
     return [
         math.log(stats.median(head) / stats.median(base))
         for base, head in zip(base_blocks, head_blocks, strict=False)
         if base and head
     ]
+
+
+def _floor_log_ratio(rounds: Sequence[tuple[list[float], list[float]]]) -> float:
+    base = [call for block, _ in rounds for call in block]
+    head = [call for _, block in rounds for call in block]
+    return math.log(stats.percentile(head, FLOOR_PERCENTILE) / stats.percentile(base, FLOOR_PERCENTILE))
 
 
 @dataclass(frozen=True)
@@ -119,7 +134,20 @@ class Estimate:
         return abs(self.log_change - gate) > Z_CONFIDENCE * self.standard_error
 
 
-def estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
+def floor_estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
+    """The slowdown of the floor (``FLOOR_PERCENTILE``), over the rounds both arms ran."""
+    rounds = [(base, head) for base, head in zip(base_blocks, head_blocks, strict=False) if base and head]
+    if len(rounds) < MIN_PAIRED_ROUNDS:
+        return None
+    return Estimate(
+        log_change=_floor_log_ratio(rounds),
+        standard_error=stats.bootstrap_sd(rounds, _floor_log_ratio),
+        rounds=len(rounds),
+    )
+
+
+def median_estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
+    """The slowdown of the typical call: Hodges-Lehmann of per-round block-median log ratios."""
     ratios = round_log_ratios(base_blocks, head_blocks)
     if len(ratios) < MIN_PAIRED_ROUNDS:
         return None
@@ -141,7 +169,7 @@ def judge(
     if base_blocks is None or base_queries is None:
         return Verdict(name, NEW, detail="not in the base: nothing to compare with")
     queries = (base_queries, head_queries)
-    found = estimate(base_blocks, head_blocks)
+    found = floor_estimate(base_blocks, head_blocks)
     numbers: dict[str, Any] = {}
     if found is not None:
         numbers = {"change": found.change, "low": found.low, "mde": found.mde, "rounds": found.rounds}
@@ -150,19 +178,24 @@ def judge(
         return Verdict(name, QUERY_GROWTH, queries=queries, detail=detail, **numbers)
     if found is None:
         return Verdict(name, OK, queries=queries, detail=f"fewer than {MIN_PAIRED_ROUNDS} rounds: not judged")
+    typical = median_estimate(base_blocks, head_blocks)
+    detail = ""
     if found.regressed:
         status = REGRESSION
+    elif typical is not None and typical.regressed:
+        status = REGRESSION
+        detail = f"median {typical.change:+.1%} (99% ≥ {typical.low:+.1%}): most calls slower, not the fastest"
     elif found.change > GATE:
         status = SLOWER
     elif found.change < -GATE and found.high < -MARGIN:
         status = FASTER
     else:
         status = OK
-    return Verdict(name, status, queries=queries, **numbers)
+    return Verdict(name, status, queries=queries, detail=detail, **numbers)
 
 
 def undecided(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> bool:
-    found = estimate(base_blocks, head_blocks)
+    found = floor_estimate(base_blocks, head_blocks)
     return found is None or not found.clear
 
 

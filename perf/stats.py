@@ -5,8 +5,8 @@ Percentiles: linear interpolation between closest ranks on the sorted raw sample
 for ``q`` in [0, 100] the rank is ``h = (n - 1) * q / 100`` and the value is
 ``x[floor h] + (h - floor h) * (x[floor h + 1] - x[floor h])``.
 
-The guard's estimate of a slowdown is the Hodges-Lehmann location of per-round log
-ratios, its uncertainty a seeded bootstrap (``perf.guard``).
+The guard's estimates of a slowdown (the floor's, the median's) and their seeded
+bootstrap uncertainty are in ``perf.guard``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -56,7 +59,7 @@ def hodges_lehmann(values: Sequence[float]) -> float:
 
 
 def bootstrap_sd(
-    values: Sequence[float], estimator: Callable[[Sequence[float]], float], *, resamples: int = 400, seed: int = 0
+    values: Sequence[T], estimator: Callable[[Sequence[T]], float], *, resamples: int = 400, seed: int = 0
 ) -> float:
     """Standard deviation of ``estimator`` over ``resamples`` resamples with replacement
     (seeded: the same values always give the same answer)."""

@@ -217,8 +217,9 @@ def format_table(head: dict[str, Any], base: dict[str, Any] | None, verdicts: li
     lines.append("p50/p95/p99: wall clock per call, the working tree" + (" measured beside the base." if base else "."))
     if base is not None:
         lines.append(
-            f"Δ: estimated slowdown against base {base['environment']['commit']} (Hodges-Lehmann of per-round "
-            "median ratios); 99% ≥: its one-sided lower bound; MDE: the smallest slowdown this run would catch "
-            f"95% of the time. Fails when Δ > {guard.GATE:.0%} and 99% ≥ > {guard.MARGIN:.0%}, or when queries grow."
+            f"Δ: estimated slowdown against base {base['environment']['commit']} of the floor (the "
+            f"{guard.FLOOR_PERCENTILE}th percentile of every call); 99% ≥: its one-sided lower bound; MDE: the "
+            f"smallest slowdown this run would catch 95% of the time. Fails when Δ > {guard.GATE:.0%} and "
+            f"99% ≥ > {guard.MARGIN:.0%}, when the median does the same (detail 'median'), or when queries grow."
         )
     return "\n".join(lines)
