@@ -43,6 +43,7 @@ MATCH_CONFIRMED = "match.confirmed"
 MATCH_DISPUTED = "match.disputed"
 MATCH_RESOLVED = "match.resolved"
 TOURNAMENT_FINALIZED = "tournament.finalized"
+TOURNAMENT_CANCELLED = "tournament.cancelled"
 #: The first frame of every connection (docs/realtime.md, "Recovery"); not an event, no place in the stream.
 STREAM_SYNC = "stream.sync"
 

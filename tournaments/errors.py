@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     SEASON_NOT_FOUND = "season_not_found"
     TEAM_ALREADY_REGISTERED = "team_already_registered"
     TEAM_TOO_SMALL = "team_too_small"
+    TOURNAMENT_NOT_CANCELLABLE = "tournament_not_cancellable"
     TOURNAMENT_NOT_FINISHED = "tournament_not_finished"
     TOURNAMENT_NOT_FOUND = "tournament_not_found"
     TOURNAMENT_NOT_LIVE = "tournament_not_live"

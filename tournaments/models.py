@@ -65,6 +65,9 @@ class Tournament(models.Model):
     )
     # {"1": {"xp": 500, "coins": 1000}, "2": {...}, "default": {...}}; empty = defaults.
     reward_policy = models.JSONField(default=dict, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancel_reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

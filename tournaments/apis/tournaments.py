@@ -1,4 +1,4 @@
-"""Tournament endpoints: create, list, detail, open and close registration."""
+"""Tournament endpoints: create, list, detail, open and close registration, cancel."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerF
 from tournaments.models import Tournament
 from tournaments.policies import is_moderator, tournament_view_check
 from tournaments.selectors.tournaments import tournament_get, tournament_list
+from tournaments.services.cancellation import tournament_cancel
 from tournaments.services.status import tournament_close, tournament_create, tournament_open
 
 
@@ -30,6 +31,8 @@ class TournamentOutputSerializer(serializers.Serializer):
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    cancel_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
@@ -84,3 +87,25 @@ class TournamentCloseApi(APIView):
     def post(self, request: Request, tournament_id: int) -> Response:
         tournament = tournament_close(actor=authenticated_user(request), tournament_id=tournament_id)
         return Response(TournamentOutputSerializer(tournament).data)
+
+
+class CancellationOutputSerializer(serializers.Serializer):
+    tournament = TournamentOutputSerializer()
+    refunded_registrations = serializers.IntegerField(help_text="Entry fees paid back by this call.")
+    returned_funding = serializers.IntegerField(help_text="Prize-pool funding paid back to its funders, in coins.")
+
+
+class TournamentCancelApi(APIView):
+    """Cancel before rewards are distributed: every entry fee and every funding goes back."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(request=InputSerializer, responses={200: CancellationOutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cancellation = tournament_cancel(
+            actor=authenticated_user(request), tournament_id=tournament_id, **data.validated_data
+        )
+        return Response(CancellationOutputSerializer(cancellation).data)

@@ -26,6 +26,8 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "registration_opens_at": None,
         "registration_closes_at": None,
         "entry_fee": 0,
+        "cancelled_at": None,
+        "cancel_reason": "",
         "created_at": body["created_at"],
     }
 
