@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     REPORT_ALREADY_SUBMITTED = "report_already_submitted"
     SEASON_NOT_FOUND = "season_not_found"
     TEAM_ALREADY_REGISTERED = "team_already_registered"
+    TEAM_NOT_IN_MATCH = "team_not_in_match"
     TEAM_TOO_SMALL = "team_too_small"
     TOURNAMENT_NOT_CANCELLABLE = "tournament_not_cancellable"
     TOURNAMENT_NOT_FINISHED = "tournament_not_finished"

@@ -191,6 +191,8 @@ class Match(models.Model):
     next_match = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     next_slot = models.CharField(max_length=1, choices=Slot.choices, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The team that forfeited: the match is confirmed as a walkover, no scores.
+    forfeited_by = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["round", "position"]

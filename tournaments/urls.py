@@ -5,6 +5,7 @@ from django.urls import path
 from tournaments.apis.finalization import TournamentFinalizeApi
 from tournaments.apis.matches import (
     MatchDetailApi,
+    MatchForfeitApi,
     MatchResolveApi,
     MatchResultSubmitApi,
     TournamentMatchListApi,
@@ -45,4 +46,5 @@ urlpatterns = [
     path("matches/<id:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
     path("matches/<id:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
     path("matches/<id:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
+    path("matches/<id:match_id>/forfeit/", MatchForfeitApi.as_view(), name="match-forfeit"),
 ]

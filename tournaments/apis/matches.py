@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.auth import authenticated_user
-from config.serializers import RejectUnknownFieldsMixin
+from config.serializers import IdField, RejectUnknownFieldsMixin
 from tournaments.selectors.matches import match_get, match_list
-from tournaments.services.matches import Outcome, match_resolve, match_result_submit, tournament_start
+from tournaments.services.matches import Outcome, match_forfeit, match_resolve, match_result_submit, tournament_start
 
 # Far above any game's score, far below the column's 32-bit limit: a bigger number is a
 # client bug, refused with a 400 rather than an overflow.
@@ -54,6 +54,7 @@ class MatchOutputSerializer(serializers.Serializer):
     score_a = serializers.IntegerField(allow_null=True)
     score_b = serializers.IntegerField(allow_null=True)
     winner_id = serializers.IntegerField(allow_null=True)
+    forfeited_by_id = serializers.IntegerField(allow_null=True, help_text="The team that forfeited (a walkover).")
     next_match_id = serializers.IntegerField(allow_null=True)
     next_slot = serializers.CharField()
     confirmed_at = serializers.DateTimeField(allow_null=True)
@@ -133,3 +134,18 @@ class MatchDetailApi(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, match_id: int) -> Response:
         return Response(self.OutputSerializer(match_get(match_id=match_id)).data)
+
+
+class MatchForfeitApi(APIView):
+    """A team forfeits; the other wins by walkover. A captain concedes for their own team
+    (no body); whoever runs the tournament names the team (a no-show)."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        team_id = IdField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: MatchOutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = match_forfeit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        return Response(MatchOutputSerializer(match).data)

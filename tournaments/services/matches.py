@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_RESOLVED, publish_on_commit
+from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_FORFEITED, MATCH_RESOLVED, publish_on_commit
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import Match, Registration, ResultReport, Tournament
-from tournaments.policies import tournament_run_check
+from tournaments.policies import may_run, tournament_run_check
 from tournaments.services.registrations import registrations_reject_waitlisted
 
 PIPELINE = "results"
@@ -292,6 +292,11 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> N
         raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.confirmed_at = winner_id, now
+    _confirmed_advance(match=match, caller=caller)
+
+
+def _confirmed_advance(*, match: Match, caller: str) -> None:
+    """The match is confirmed: advance its winner or, for the final, complete the tournament."""
     if match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:
@@ -317,6 +322,52 @@ def _tournament_complete(*, tournament: Tournament) -> None:
         status=Tournament.Status.COMPLETED
     )
     tournament.status = Tournament.Status.COMPLETED
+
+
+@transaction.atomic
+def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> Match:
+    """A team forfeits: the other one wins by walkover and advances, in every round.
+
+    A captain concedes for their own team (``team_id`` omitted, or their team's);
+    whoever runs the tournament records a no-show or a forfeit of either team. A match
+    still awaiting confirmation or disputed can be forfeited; a confirmed one cannot
+    (409), except that repeating the same forfeit answers the match again (a retry).
+    Refusals: 404, 403, 409 (tournament not live, teams not known yet), 422 (a team
+    not in this match).
+    """
+    match = _match_read(match_id=match_id)
+    _ensure_ready(match=match)
+    runs = may_run(actor, organizer_id=match.tournament.organizer_id)
+    if team_id is None:
+        team_id = match.team_a_id if _reporting_side(match=match, actor=actor) == Match.Slot.A else match.team_b_id
+    elif team_id not in (match.team_a_id, match.team_b_id):
+        raise Unprocessable("That team does not play this match.", code=ErrorCode.TEAM_NOT_IN_MATCH)
+    elif not runs and (match.team_a if team_id == match.team_a_id else match.team_b).captain_id != actor.pk:
+        raise Forbidden("Only the team's captain or the organizer may forfeit.", code=ErrorCode.NOT_MATCH_CAPTAIN)
+    locked = _match_lock(match=match, caller="match_forfeit")
+    if locked.status == Match.Status.CONFIRMED and locked.forfeited_by_id == team_id:
+        return locked
+    _ensure_live(tournament=locked.tournament)
+    if locked.status == Match.Status.CONFIRMED:
+        raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
+    winner_id = locked.team_b_id if team_id == locked.team_a_id else locked.team_a_id
+    now = timezone.now()
+    settled = Match.objects.filter(pk=locked.pk, status=locked.status).update(
+        status=Match.Status.CONFIRMED,
+        score_a=None,
+        score_b=None,
+        winner_id=winner_id,
+        forfeited_by_id=team_id,
+        confirmed_at=now,
+    )
+    if not settled:
+        raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
+    locked.status, locked.score_a, locked.score_b = Match.Status.CONFIRMED, None, None
+    locked.winner_id, locked.forfeited_by_id, locked.confirmed_at = winner_id, team_id, now
+    _confirmed_advance(match=locked, caller="match_forfeit")
+    data = _event_data(locked) | {"forfeited_by_id": team_id}
+    publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_FORFEITED, data=data)
+    return locked
 
 
 @transaction.atomic
