@@ -337,12 +337,12 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
     """
     match = _match_read(match_id=match_id)
     _ensure_ready(match=match)
-    runs = may_run(actor, organizer_id=match.tournament.organizer_id)
+    captains = {team.pk: team.captain_id for team in (match.team_a, match.team_b) if team is not None}
     if team_id is None:
         team_id = match.team_a_id if _reporting_side(match=match, actor=actor) == Match.Slot.A else match.team_b_id
-    elif team_id not in (match.team_a_id, match.team_b_id):
+    elif team_id not in captains:
         raise Unprocessable("That team does not play this match.", code=ErrorCode.TEAM_NOT_IN_MATCH)
-    elif not runs and (match.team_a if team_id == match.team_a_id else match.team_b).captain_id != actor.pk:
+    elif captains[team_id] != actor.pk and not may_run(actor, organizer_id=match.tournament.organizer_id):
         raise Forbidden("Only the team's captain or the organizer may forfeit.", code=ErrorCode.NOT_MATCH_CAPTAIN)
     locked = _match_lock(match=match, caller="match_forfeit")
     if locked.status == Match.Status.CONFIRMED and locked.forfeited_by_id == team_id:
