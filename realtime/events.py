@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 REGISTRATION_CREATED = "registration.created"
 REGISTRATION_WITHDRAWN = "registration.withdrawn"
 REGISTRATIONS_REJECTED = "registrations.rejected"
+REGISTRATIONS_NO_SHOW = "registrations.no_show"
 MATCH_CONFIRMED = "match.confirmed"
 MATCH_DISPUTED = "match.disputed"
 MATCH_RESOLVED = "match.resolved"

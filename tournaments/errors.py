@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     INVALID_REWARD_POLICY = "invalid_reward_policy"
     INVALID_STATUS_TRANSITION = "invalid_status_transition"
     INVALID_WINDOW = "invalid_window"
+    CHECK_IN_CLOSED = "check_in_closed"
+    CHECK_IN_NOT_OFFERED = "check_in_not_offered"
     MATCH_ALREADY_CONFIRMED = "match_already_confirmed"
     MATCH_DISPUTED = "match_disputed"
     MATCH_NOT_DISPUTED = "match_not_disputed"

@@ -65,6 +65,12 @@ class Tournament(models.Model):
     )
     # {"1": {"xp": 500, "coins": 1000}, "2": {...}, "default": {...}}; empty = defaults.
     reward_policy = models.JSONField(default=dict, blank=True)
+    # Check-in (issue 16): both set, or neither (no check-in). At the start, confirmed
+    # teams that did not check in become no_show; ``no_show_refund`` says whether their
+    # fee comes back (else it stays in the prize pool, a forfeit).
+    check_in_opens_at = models.DateTimeField(null=True, blank=True)
+    check_in_closes_at = models.DateTimeField(null=True, blank=True)
+    no_show_refund = models.BooleanField(default=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cancel_reason = models.CharField(max_length=500, blank=True, default="")
@@ -89,6 +95,11 @@ class Tournament(models.Model):
                 | Q(registration_closes_at__gt=F("registration_opens_at")),
                 name="tournament_registration_window_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(check_in_opens_at__isnull=True, check_in_closes_at__isnull=True)
+                | Q(check_in_closes_at__gt=F("check_in_opens_at")),
+                name="tournament_check_in_window_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +112,7 @@ class RegistrationStatus(models.TextChoices):
     WAITLISTED = "waitlisted", "Waitlisted"
     WITHDRAWN = "withdrawn", "Withdrawn"
     REJECTED = "rejected", "Rejected"
+    NO_SHOW = "no_show", "No show"
 
 
 class Registration(models.Model):
@@ -115,6 +127,7 @@ class Registration(models.Model):
     team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(max_length=16, choices=Status.choices)
     registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    checked_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,12 @@ from tournaments.apis.matches import (
     TournamentStartApi,
 )
 from tournaments.apis.prize_pools import PrizePoolFundApi
-from tournaments.apis.registrations import RegistrationCreateApi, RegistrationListApi, RegistrationWithdrawApi
+from tournaments.apis.registrations import (
+    RegistrationCheckInApi,
+    RegistrationCreateApi,
+    RegistrationListApi,
+    RegistrationWithdrawApi,
+)
 from tournaments.apis.tournaments import (
     TournamentCancelApi,
     TournamentCloseApi,
@@ -30,6 +35,7 @@ urlpatterns = [
     path("tournaments/<id:tournament_id>/close/", TournamentCloseApi.as_view(), name="tournament-close"),
     path("tournaments/<id:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
     path("tournaments/<id:tournament_id>/cancel/", TournamentCancelApi.as_view(), name="tournament-cancel"),
+    path("tournaments/<id:tournament_id>/check-in/", RegistrationCheckInApi.as_view(), name="tournament-check-in"),
     path("tournaments/<id:tournament_id>/finalize/", TournamentFinalizeApi.as_view(), name="tournament-finalize"),
     path("tournaments/<id:tournament_id>/prize-pool/", PrizePoolFundApi.as_view(), name="tournament-prize-pool-fund"),
     # Registrations.

@@ -31,6 +31,9 @@ class TournamentOutputSerializer(serializers.Serializer):
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
+    check_in_opens_at = serializers.DateTimeField(allow_null=True)
+    check_in_closes_at = serializers.DateTimeField(allow_null=True)
+    no_show_refund = serializers.BooleanField()
     cancelled_at = serializers.DateTimeField(allow_null=True)
     cancel_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -49,6 +52,11 @@ class TournamentCreateApi(APIView):
         registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
         entry_fee = StrictIntegerField(required=False, min_value=0, max_value=10**12)
         visibility = serializers.ChoiceField(choices=Tournament.Visibility.choices, required=False)
+        check_in_opens_at = serializers.DateTimeField(required=False, allow_null=True)
+        check_in_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+        no_show_refund = serializers.BooleanField(
+            required=False, help_text="A no-show's entry fee comes back (true) or stays in the prize pool (false)."
+        )
 
     @extend_schema(request=InputSerializer, responses={201: TournamentOutputSerializer})
     def post(self, request: Request) -> Response:

@@ -22,7 +22,11 @@ from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import Match, Registration, ResultReport, Tournament
 from tournaments.policies import may_run, tournament_run_check
-from tournaments.services.registrations import registrations_reject_waitlisted
+from tournaments.services.registrations import (
+    registrations_apply_check_in,
+    registrations_no_show_publish,
+    registrations_reject_waitlisted,
+)
 
 PIPELINE = "results"
 STARTABLE = (Tournament.Status.REGISTRATION_OPEN, Tournament.Status.REGISTRATION_CLOSED)
@@ -107,9 +111,15 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     then id): the first registered team is seed 1. Seeds are placed with
     ``seed_order``; when the team count is not a power of two, the top seeds get the
     byes. Fewer than two confirmed teams → 409 ``not_enough_teams``, nothing changes.
-    Teams still on the waitlist are rejected and refunded (``registrations_reject_waitlisted``).
+    With check-in, confirmed teams that did not check in are no-shows and checked-in
+    waitlisted teams take their slots first (``registrations_apply_check_in``). Teams
+    still on the waitlist are rejected and refunded (``registrations_reject_waitlisted``).
     """
-    tournament = Tournament.objects.filter(pk=tournament_id).only("pk", "organizer_id", "status", "entry_fee").first()
+    tournament = (
+        Tournament.objects.filter(pk=tournament_id)
+        .only("pk", "organizer_id", "status", "entry_fee", "prize_pool_id", "check_in_opens_at", "no_show_refund")
+        .first()
+    )
     if tournament is None:
         raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
     tournament_run_check(actor=actor, organizer_id=tournament.organizer_id)
@@ -125,6 +135,9 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     )
     if not moved:
         raise Conflict(f"A {tournament.status} tournament cannot be started.", code=ErrorCode.TOURNAMENT_NOT_STARTABLE)
+    no_shows = []
+    if tournament.check_in_opens_at is not None:
+        no_shows = registrations_apply_check_in(tournament=tournament, caller="tournament_start")
     team_ids = list(
         Registration.objects.filter(tournament_id=tournament_id, status=Registration.Status.CONFIRMED)
         .order_by("created_at", "pk")
@@ -134,6 +147,7 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         raise Conflict("A bracket needs at least two confirmed teams.", code=ErrorCode.NOT_ENOUGH_TEAMS)
     _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
+    registrations_no_show_publish(tournament_id=tournament_id, team_ids=no_shows)
     tournament.status = Tournament.Status.LIVE
     return tournament
 
