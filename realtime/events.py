@@ -44,6 +44,8 @@ MATCH_CONFIRMED = "match.confirmed"
 MATCH_DISPUTED = "match.disputed"
 MATCH_RESOLVED = "match.resolved"
 MATCH_FORFEITED = "match.forfeited"
+MATCH_OVERRIDDEN = "match.overridden"
+MATCH_RESET = "match.reset"
 TOURNAMENT_FINALIZED = "tournament.finalized"
 TOURNAMENT_CANCELLED = "tournament.cancelled"
 #: The first frame of every connection (docs/realtime.md, "Recovery"); not an event, no place in the stream.

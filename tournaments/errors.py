@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     BRACKET_INCOMPLETE = "bracket_incomplete"
     BRACKET_SLOT_TAKEN = "bracket_slot_taken"
     CONCURRENT_UPDATE = "concurrent_update"
+    DOWNSTREAM_REPORTED = "downstream_reported"
     DRAW_NOT_ALLOWED = "draw_not_allowed"
     INVALID_REWARD_POLICY = "invalid_reward_policy"
     INVALID_STATUS_TRANSITION = "invalid_status_transition"

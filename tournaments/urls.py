@@ -6,6 +6,8 @@ from tournaments.apis.finalization import TournamentFinalizeApi
 from tournaments.apis.matches import (
     MatchDetailApi,
     MatchForfeitApi,
+    MatchOverrideApi,
+    MatchResetApi,
     MatchResolveApi,
     MatchResultSubmitApi,
     TournamentMatchListApi,
@@ -53,4 +55,6 @@ urlpatterns = [
     path("matches/<id:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
     path("matches/<id:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
     path("matches/<id:match_id>/forfeit/", MatchForfeitApi.as_view(), name="match-forfeit"),
+    path("matches/<id:match_id>/override/", MatchOverrideApi.as_view(), name="match-override"),
+    path("matches/<id:match_id>/reset/", MatchResetApi.as_view(), name="match-reset"),
 ]

@@ -14,6 +14,7 @@ from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin
 from tournaments.selectors.matches import match_get, match_list
 from tournaments.services.matches import Outcome, match_forfeit, match_resolve, match_result_submit, tournament_start
+from tournaments.services.overrides import match_override, match_reset
 
 # Far above any game's score, far below the column's 32-bit limit: a bigger number is a
 # client bug, refused with a 400 rather than an overflow.
@@ -149,3 +150,32 @@ class MatchForfeitApi(APIView):
         data.is_valid(raise_exception=True)
         match = match_forfeit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
         return Response(MatchOutputSerializer(match).data)
+
+
+class MatchOverrideApi(APIView):
+    """The organizer sets a match's final scores: corrects a confirmed result, or settles a
+    stuck one. Downstream matches already reported block it (409 ``downstream_reported``)
+    unless ``cascade`` resets them."""
+
+    class InputSerializer(ScoresInputSerializer):
+        reason = serializers.CharField(max_length=500)
+        cascade = serializers.BooleanField(default=False)
+
+    class OutputSerializer(serializers.Serializer):
+        match = MatchOutputSerializer()
+        reset_match_ids = serializers.ListField(child=serializers.IntegerField())
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match, reset = match_override(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        return Response(self.OutputSerializer({"match": match, "reset_match_ids": reset}).data)
+
+
+class MatchResetApi(APIView):
+    """The organizer puts a match not yet confirmed back to ``scheduled`` (its reports deleted)."""
+
+    @extend_schema(request=None, responses={200: MatchOutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        return Response(MatchOutputSerializer(match_reset(match_id=match_id, actor=authenticated_user(request))).data)

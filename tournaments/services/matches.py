@@ -212,8 +212,10 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     it. The price is one extra lock on one match in n-1; other matches never touch
     the tournament row.
 
-    Teams are never reassigned once both are set (a precondition checked before),
-    so the locked row reuses the objects of the unlocked read. The tournament is the
+    Teams are reassigned only by an organizer's override (``services.overrides``), under
+    this same lock: when the locked row's teams differ from the unlocked read's, the
+    read is stale and the call is refused (409 ``match_state_changed``). Otherwise the
+    locked row reuses the objects of the unlocked read. The tournament is the
     locked one for the final, the unlocked read otherwise: a non-final match never
     changes the tournament, so its status is only checked, not relied upon.
     """
@@ -221,6 +223,8 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     if match.next_match_id is None:
         tournament = tournament_lock(tournament_id=match.tournament_id, pipeline=PIPELINE, caller=caller)
     locked = match_lock(match_id=match.pk, pipeline=PIPELINE, caller=caller)
+    if (locked.team_a_id, locked.team_b_id) != (match.team_a_id, match.team_b_id):
+        raise Conflict("The match's teams changed meanwhile; read it again.", code=ErrorCode.MATCH_STATE_CHANGED)
     locked.tournament, locked.team_a, locked.team_b = tournament, match.team_a, match.team_b
     return locked
 
