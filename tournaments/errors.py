@@ -14,6 +14,8 @@ class ErrorCode(StrEnum):
     DOWNSTREAM_REPORTED = "downstream_reported"
     DRAW_NOT_ALLOWED = "draw_not_allowed"
     INVALID_REWARD_POLICY = "invalid_reward_policy"
+    GAMES_REQUIRED = "games_required"
+    INVALID_SERIES = "invalid_series"
     INVALID_STATUS_TRANSITION = "invalid_status_transition"
     INVALID_WINDOW = "invalid_window"
     CHECK_IN_CLOSED = "check_in_closed"

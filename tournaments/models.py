@@ -68,6 +68,10 @@ class Tournament(models.Model):
     # Check-in (issue 16): both set, or neither (no check-in). At the start, confirmed
     # teams that did not check in become no_show; ``no_show_refund`` says whether their
     # fee comes back (else it stays in the prize pool, a forfeit).
+    # Best-of-N series (issue 16): the series length, and overrides by round number or
+    # "final" (``tournaments.series``).
+    best_of = models.PositiveSmallIntegerField(default=1)
+    round_best_of = models.JSONField(default=dict, blank=True)
     check_in_opens_at = models.DateTimeField(null=True, blank=True)
     check_in_closes_at = models.DateTimeField(null=True, blank=True)
     no_show_refund = models.BooleanField(default=True)
@@ -95,6 +99,7 @@ class Tournament(models.Model):
                 | Q(registration_closes_at__gt=F("registration_opens_at")),
                 name="tournament_registration_window_ordered",
             ),
+            models.CheckConstraint(condition=Q(best_of__in=[1, 3, 5, 7]), name="tournament_best_of_valid"),
             models.CheckConstraint(
                 condition=Q(check_in_opens_at__isnull=True, check_in_closes_at__isnull=True)
                 | Q(check_in_closes_at__gt=F("check_in_opens_at")),
@@ -228,6 +233,8 @@ class ResultReport(models.Model):
     reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     score_a = models.PositiveIntegerField()
     score_b = models.PositiveIntegerField()
+    # [[score_a, score_b], ...] per game of a best-of-N series; empty for a single game.
+    games = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin
 from tournaments.selectors.matches import match_get, match_list
+from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.matches import Outcome, match_forfeit, match_resolve, match_result_submit, tournament_start
 from tournaments.services.overrides import match_override, match_reset
 
@@ -36,6 +37,31 @@ class ScoreField(serializers.IntegerField):
 class ScoresInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     score_a = ScoreField()
     score_b = ScoreField()
+
+
+class GameInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    score_a = ScoreField()
+    score_b = ScoreField()
+
+
+class ResultInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A single game's scores, or the games of a best-of-N series (the series score is derived)."""
+
+    score_a = ScoreField(required=False)
+    score_b = ScoreField(required=False)
+    games = serializers.ListField(
+        child=GameInputSerializer(), required=False, min_length=1, max_length=max(BEST_OF_CHOICES)
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        scores = {"score_a", "score_b"} & set(attrs)
+        if "games" in attrs and scores:
+            raise serializers.ValidationError({"games": ["Send games or scores, not both: a series score is derived."]})
+        if "games" not in attrs and len(scores) != 2:
+            raise serializers.ValidationError({"score_a": ["score_a and score_b, or games, are required."]})
+        if "games" in attrs:
+            attrs["games"] = [(game["score_a"], game["score_b"]) for game in attrs["games"]]
+        return attrs
 
 
 class TeamRefSerializer(serializers.Serializer):
@@ -97,11 +123,11 @@ class MatchResultSubmitApi(APIView):
     STATUS = {Outcome.AWAITING_CONFIRMATION: status.HTTP_201_CREATED, Outcome.DISPUTED: status.HTTP_409_CONFLICT}
 
     @extend_schema(
-        request=ScoresInputSerializer,
+        request=ResultInputSerializer,
         responses={201: MatchOutputSerializer, 200: MatchOutputSerializer, 409: DisputedOutputSerializer},
     )
     def post(self, request: Request, match_id: int) -> Response:
-        data = ScoresInputSerializer(data=request.data)
+        data = ResultInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         submission = match_result_submit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
         body: dict[str, Any] = MatchOutputSerializer(submission.match).data

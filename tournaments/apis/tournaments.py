@@ -14,6 +14,7 @@ from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerF
 from tournaments.models import Tournament
 from tournaments.policies import is_moderator, tournament_view_check
 from tournaments.selectors.tournaments import tournament_get, tournament_list
+from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.cancellation import tournament_cancel
 from tournaments.services.status import tournament_close, tournament_create, tournament_open
 
@@ -31,6 +32,8 @@ class TournamentOutputSerializer(serializers.Serializer):
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
+    best_of = serializers.IntegerField()
+    round_best_of = serializers.DictField(child=serializers.IntegerField())
     check_in_opens_at = serializers.DateTimeField(allow_null=True)
     check_in_closes_at = serializers.DateTimeField(allow_null=True)
     no_show_refund = serializers.BooleanField()
@@ -52,6 +55,12 @@ class TournamentCreateApi(APIView):
         registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
         entry_fee = StrictIntegerField(required=False, min_value=0, max_value=10**12)
         visibility = serializers.ChoiceField(choices=Tournament.Visibility.choices, required=False)
+        best_of = serializers.ChoiceField(choices=BEST_OF_CHOICES, required=False)
+        round_best_of = serializers.DictField(
+            child=serializers.ChoiceField(choices=BEST_OF_CHOICES),
+            required=False,
+            help_text='Series length by round number ("1", "2", ...) or "final", overriding best_of.',
+        )
         check_in_opens_at = serializers.DateTimeField(required=False, allow_null=True)
         check_in_closes_at = serializers.DateTimeField(required=False, allow_null=True)
         no_show_refund = serializers.BooleanField(

@@ -22,6 +22,7 @@ from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import Match, Registration, ResultReport, Tournament
 from tournaments.policies import may_run, tournament_run_check
+from tournaments.series import InvalidSeries, best_of_for, series_score
 from tournaments.services.registrations import (
     registrations_apply_check_in,
     registrations_no_show_publish,
@@ -40,6 +41,8 @@ MATCH_READ_FIELDS = (
     "next_match_id",
     "tournament__status",
     "tournament__organizer_id",
+    "tournament__best_of",
+    "tournament__round_best_of",
     *(f"{team}__{field}" for team in ("team_a", "team_b") for field in ("name", "tag", "captain_id")),
 )
 
@@ -229,36 +232,75 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     return locked
 
 
+def _series(
+    *, match: Match, score_a: int | None, score_b: int | None, games: list[tuple[int, int]] | None
+) -> tuple[int, int, list[list[int]]]:
+    """The reported (score_a, score_b, games): the scores as typed for a single game, or
+    derived from the games of a best-of-N series (``tournaments.series``)."""
+    tournament = match.tournament
+    best_of = best_of_for(
+        best_of=tournament.best_of,
+        round_best_of=tournament.round_best_of,
+        round_=match.round,
+        is_final=match.next_match_id is None,
+    )
+    if games is None:
+        if best_of > 1 or score_a is None or score_b is None:
+            raise Unprocessable(
+                f"This match is best of {best_of}: report its games ([{{score_a, score_b}}, ...]).",
+                code=ErrorCode.GAMES_REQUIRED,
+            )
+        _ensure_decisive(score_a=score_a, score_b=score_b)
+        return score_a, score_b, []
+    try:
+        if best_of == 1 and len(games) == 1:  # one game: the same report as its scores
+            _ensure_decisive(score_a=games[0][0], score_b=games[0][1])
+            return games[0][0], games[0][1], []
+        derived = series_score(games, best_of=best_of)
+    except InvalidSeries as exc:
+        raise Unprocessable(f"Not a decided series: {exc}.", code=ErrorCode.INVALID_SERIES) from None
+    return derived[0], derived[1], [list(game) for game in games]
+
+
 @transaction.atomic
-def match_result_submit(*, match_id: int, actor: User, score_a: int, score_b: int) -> ResultSubmission:
+def match_result_submit(
+    *,
+    match_id: int,
+    actor: User,
+    score_a: int | None = None,
+    score_b: int | None = None,
+    games: list[tuple[int, int]] | None = None,
+) -> ResultSubmission:
     """A captain reports a result; the other captain's identical report confirms it.
 
     The first report moves the match to ``awaiting_confirmation``; the other side's
     identical report confirms it and advances the winner; a different one disputes it.
-    A side repeating its identical report changes nothing (a retry). Refusals: 404,
-    403 (not a captain of either team), 409 (tournament not live, teams missing,
-    match already confirmed or disputed, a changed report), 422 (draw).
+    A side repeating its identical report changes nothing (a retry). A best-of-N match
+    is reported by its games, and its score is the games won. Refusals: 404, 403 (not
+    a captain of either team), 409 (tournament not live, teams missing, match already
+    confirmed or disputed, a changed report), 422 (draw, games missing or not one
+    decided series).
     """
     match = _match_read(match_id=match_id)
     side = _reporting_side(match=match, actor=actor)
     _ensure_ready(match=match)
-    _ensure_decisive(score_a=score_a, score_b=score_b)
+    score_a, score_b, played = _series(match=match, score_a=score_a, score_b=score_b, games=games)
     locked = _match_lock(match=match, caller="match_result_submit")
     reports = _reports(match=locked)
     mine, theirs = reports.get(side), reports.get(OTHER_SIDE[side])
     # A retry is answered before any state check: the final's confirmation completes
     # the tournament, and the confirming captain's retry must still get its 200.
-    if mine is not None and (mine.score_a, mine.score_b) == (score_a, score_b):
+    if mine is not None and (mine.score_a, mine.score_b, mine.games) == (score_a, score_b, played):
         return ResultSubmission(match=locked, outcome=Outcome.UNCHANGED)
     _ensure_live(tournament=locked.tournament)
     _ensure_open(match=locked, mine=mine)
     reports[side] = ResultReport.objects.create(
-        match_id=match_id, side=side, reported_by_id=actor.pk, score_a=score_a, score_b=score_b
+        match_id=match_id, side=side, reported_by_id=actor.pk, score_a=score_a, score_b=score_b, games=played
     )
     if theirs is None:
         _match_transition(match=locked, old=Match.Status.SCHEDULED, new=Match.Status.AWAITING_CONFIRMATION)
         return ResultSubmission(match=locked, outcome=Outcome.AWAITING_CONFIRMATION)
-    if (theirs.score_a, theirs.score_b) == (score_a, score_b):
+    if (theirs.score_a, theirs.score_b, theirs.games) == (score_a, score_b, played):
         _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_result_submit")
         publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_CONFIRMED, data=_event_data(locked))
         return ResultSubmission(match=locked, outcome=Outcome.CONFIRMED)
@@ -426,4 +468,4 @@ def _event_data(match: Match) -> dict[str, Any]:
 
 
 def _report_data(report: ResultReport) -> dict[str, Any]:
-    return {"side": report.side, "score_a": report.score_a, "score_b": report.score_b}
+    return {"side": report.side, "score_a": report.score_a, "score_b": report.score_b, "games": report.games}

@@ -17,6 +17,7 @@ from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_status_swap
 from tournaments.models import Season, Tournament, TournamentStatus
 from tournaments.policies import tournament_create_check, tournament_run_require
+from tournaments.series import InvalidSeries, round_best_of_check
 
 PIPELINE = "registration"
 
@@ -37,6 +38,8 @@ def tournament_create(
     check_in_opens_at: datetime | None = None,
     check_in_closes_at: datetime | None = None,
     no_show_refund: bool = True,
+    best_of: int = 1,
+    round_best_of: dict[str, int] | None = None,
 ) -> Tournament:
     """A new tournament, in ``draft`` until its organizer opens registration."""
     tournament_create_check(actor=organizer)
@@ -66,7 +69,16 @@ def tournament_create(
         check_in_opens_at=check_in_opens_at,
         check_in_closes_at=check_in_closes_at,
         no_show_refund=no_show_refund,
+        best_of=best_of,
+        round_best_of=_round_best_of(round_best_of or {}),
     )
+
+
+def _round_best_of(value: dict[str, int]) -> dict[str, int]:
+    try:
+        return round_best_of_check(value)
+    except InvalidSeries as exc:
+        raise InvalidInput(f"{exc}.", code=ErrorCode.INVALID_SERIES) from None
 
 
 def _tournament_transition(
