@@ -1,11 +1,11 @@
-"""Check-in (issue 16): the tournament's window and no-show rule, the registration's check-in,
-the ``no_show`` status.
+"""Match and roster operations (issue 16): cancellation, forfeits, check-in, best-of-N series.
 
-The new status changes ``registration_status_valid``; on SQLite that rebuilds
-``tournaments_registration`` and drops the database-only listing index of 0002 (as
-0003 did, see 0004), so the last operation re-creates it there. PostgreSQL keeps it.
+The new ``no_show`` status changes ``registration_status_valid``; on SQLite that rebuilds
+``tournaments_registration`` and drops the database-only listing index of 0002 (as 0003
+did, see 0004), so the last operation re-creates it there. PostgreSQL keeps it.
 """
 
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("economy", "0003_prize_pools"),
         ("teams", "0002_invites"),
-        ("tournaments", "0008_match_forfeit"),
+        ("tournaments", "0006_prize_pool"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -31,9 +31,47 @@ class Migration(migrations.Migration):
             name="registration_status_valid",
         ),
         migrations.AddField(
+            model_name="match",
+            name="forfeited_by",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="teams.team"
+            ),
+        ),
+        migrations.AddField(
             model_name="registration",
             name="checked_in_at",
             field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="resultreport",
+            name="games",
+            field=models.JSONField(blank=True, default=list),
+        ),
+        migrations.AddField(
+            model_name="tournament",
+            name="best_of",
+            field=models.PositiveSmallIntegerField(default=1),
+        ),
+        migrations.AddField(
+            model_name="tournament",
+            name="cancel_reason",
+            field=models.CharField(blank=True, default="", max_length=500),
+        ),
+        migrations.AddField(
+            model_name="tournament",
+            name="cancelled_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="tournament",
+            name="cancelled_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
             model_name="tournament",
@@ -49,6 +87,11 @@ class Migration(migrations.Migration):
             model_name="tournament",
             name="no_show_refund",
             field=models.BooleanField(default=True),
+        ),
+        migrations.AddField(
+            model_name="tournament",
+            name="round_best_of",
+            field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
             model_name="registration",
@@ -72,6 +115,12 @@ class Migration(migrations.Migration):
                     ("status__in", ["pending", "confirmed", "waitlisted", "withdrawn", "rejected", "no_show"])
                 ),
                 name="registration_status_valid",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="tournament",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("best_of__in", [1, 3, 5, 7])), name="tournament_best_of_valid"
             ),
         ),
         migrations.AddConstraint(
