@@ -310,6 +310,8 @@ ECONOMY_IDEMPOTENCY_KEY_RETENTION_HOURS = env_int("ECONOMY_IDEMPOTENCY_KEY_RETEN
 # Grants mint coins: capped per call and per granting user per rolling 24 h (docs/economy.md "Grants").
 ECONOMY_GRANT_MAX_AMOUNT = env_int("ECONOMY_GRANT_MAX_AMOUNT", 100_000, minimum=1)
 ECONOMY_GRANT_DAILY_LIMIT = env_int("ECONOMY_GRANT_DAILY_LIMIT", 1_000_000, minimum=1)
+# A team invitation is open this long; accepting it later answers 409 invite_expired.
+TEAM_INVITE_TTL = timedelta(hours=env_int("TEAM_INVITE_TTL_HOURS", 24 * 7, minimum=1))
 # A lost or refused database connection answers 503 with this Retry-After (config/errors.py).
 DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5, minimum=1)
 # Realtime (docs/realtime.md): retention of the outbox for `?since=` resync (by count per

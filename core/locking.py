@@ -3,8 +3,8 @@
 THE LOCK ORDER (the one place it is written down). Every code path that takes
 row locks takes them in this order, and rows of one type in ascending primary key:
 
-    season → tournament → match → player skill → participation → badge → wallet
-           → event stream
+    team → season → tournament → match → player skill → participation → badge
+         → wallet → event stream
 
 The event stream (a tournament's realtime counter, ``realtime/locks.py``) ranks last:
 its row lock orders the tournament's event writers, so it is taken by the event's
@@ -18,6 +18,9 @@ in opposite orders is how deadlocks happen (the audit plan's origin did exactly
 that). ``observe_lock`` checks the order at run time and raises
 ``LockOrderViolation`` when a transaction goes backwards, so a test exercising a
 path proves it follows the order.
+
+A team (``teams/locks.py``) ranks first: it guards who is in the team, and a
+membership change locks nothing else.
 
 Only the apps' ``locks.py`` modules import this one: every lock site of the domain
 lives there, so the lock order can be read app by app in one file each.
@@ -93,6 +96,7 @@ from core.metrics import observe_lock_hold
 logger = logging.getLogger("arena.locks")
 
 LOCK_ORDER: dict[str, int] = {
+    "Team": 5,
     "Season": 10,
     "Tournament": 20,
     "Match": 30,

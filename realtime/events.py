@@ -39,10 +39,15 @@ logger = logging.getLogger(__name__)
 REGISTRATION_CREATED = "registration.created"
 REGISTRATION_WITHDRAWN = "registration.withdrawn"
 REGISTRATIONS_REJECTED = "registrations.rejected"
+REGISTRATIONS_NO_SHOW = "registrations.no_show"
 MATCH_CONFIRMED = "match.confirmed"
 MATCH_DISPUTED = "match.disputed"
 MATCH_RESOLVED = "match.resolved"
+MATCH_FORFEITED = "match.forfeited"
+MATCH_OVERRIDDEN = "match.overridden"
+MATCH_RESET = "match.reset"
 TOURNAMENT_FINALIZED = "tournament.finalized"
+TOURNAMENT_CANCELLED = "tournament.cancelled"
 #: The first frame of every connection (docs/realtime.md, "Recovery"); not an event, no place in the stream.
 STREAM_SYNC = "stream.sync"
 

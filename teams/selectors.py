@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from core.errors import NotFound
 from teams.errors import ErrorCode
-from teams.models import Membership, Team
+from teams.models import Membership, Team, TeamInvite
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,12 @@ def team_roster(*, team_id: int) -> TeamRoster:
     if not rows:
         raise NotFound("No such team.", code=ErrorCode.TEAM_NOT_FOUND)
     return TeamRoster(team_id=team_id, captain_id=rows[0][1], member_ids=tuple(user_id for user_id, _ in rows))
+
+
+def team_invites_for_user(*, user_id: int) -> list[TeamInvite]:
+    """The user's open invitations, newest first, with their teams (one query)."""
+    return list(
+        TeamInvite.objects.select_related("team", "invited_by")
+        .filter(user_id=user_id, status=TeamInvite.Status.PENDING, expires_at__gt=timezone.now())
+        .order_by("-pk")
+    )

@@ -65,6 +65,19 @@ class Tournament(models.Model):
     )
     # {"1": {"xp": 500, "coins": 1000}, "2": {...}, "default": {...}}; empty = defaults.
     reward_policy = models.JSONField(default=dict, blank=True)
+    # Check-in (issue 16): both set, or neither (no check-in). At the start, confirmed
+    # teams that did not check in become no_show; ``no_show_refund`` says whether their
+    # fee comes back (else it stays in the prize pool, a forfeit).
+    # Best-of-N series (issue 16): the series length, and overrides by round number or
+    # "final" (``tournaments.series``).
+    best_of = models.PositiveSmallIntegerField(default=1)
+    round_best_of = models.JSONField(default=dict, blank=True)
+    check_in_opens_at = models.DateTimeField(null=True, blank=True)
+    check_in_closes_at = models.DateTimeField(null=True, blank=True)
+    no_show_refund = models.BooleanField(default=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    cancel_reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,6 +99,12 @@ class Tournament(models.Model):
                 | Q(registration_closes_at__gt=F("registration_opens_at")),
                 name="tournament_registration_window_ordered",
             ),
+            models.CheckConstraint(condition=Q(best_of__in=[1, 3, 5, 7]), name="tournament_best_of_valid"),
+            models.CheckConstraint(
+                condition=Q(check_in_opens_at__isnull=True, check_in_closes_at__isnull=True)
+                | Q(check_in_closes_at__gt=F("check_in_opens_at")),
+                name="tournament_check_in_window_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -98,6 +117,7 @@ class RegistrationStatus(models.TextChoices):
     WAITLISTED = "waitlisted", "Waitlisted"
     WITHDRAWN = "withdrawn", "Withdrawn"
     REJECTED = "rejected", "Rejected"
+    NO_SHOW = "no_show", "No show"
 
 
 class Registration(models.Model):
@@ -112,6 +132,7 @@ class Registration(models.Model):
     team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(max_length=16, choices=Status.choices)
     registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    checked_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,6 +209,8 @@ class Match(models.Model):
     next_match = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     next_slot = models.CharField(max_length=1, choices=Slot.choices, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The team that forfeited: the match is confirmed as a walkover, no scores.
+    forfeited_by = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["round", "position"]
@@ -210,6 +233,8 @@ class ResultReport(models.Model):
     reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     score_a = models.PositiveIntegerField()
     score_b = models.PositiveIntegerField()
+    # [[score_a, score_b], ...] per game of a best-of-N series; empty for a single game.
+    games = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,14 +5,23 @@ from django.urls import path
 from tournaments.apis.finalization import TournamentFinalizeApi
 from tournaments.apis.matches import (
     MatchDetailApi,
+    MatchForfeitApi,
+    MatchOverrideApi,
+    MatchResetApi,
     MatchResolveApi,
     MatchResultSubmitApi,
     TournamentMatchListApi,
     TournamentStartApi,
 )
 from tournaments.apis.prize_pools import PrizePoolFundApi
-from tournaments.apis.registrations import RegistrationCreateApi, RegistrationListApi, RegistrationWithdrawApi
+from tournaments.apis.registrations import (
+    RegistrationCheckInApi,
+    RegistrationCreateApi,
+    RegistrationListApi,
+    RegistrationWithdrawApi,
+)
 from tournaments.apis.tournaments import (
+    TournamentCancelApi,
     TournamentCloseApi,
     TournamentCreateApi,
     TournamentDetailApi,
@@ -27,6 +36,8 @@ urlpatterns = [
     path("tournaments/<id:tournament_id>/open/", TournamentOpenApi.as_view(), name="tournament-open"),
     path("tournaments/<id:tournament_id>/close/", TournamentCloseApi.as_view(), name="tournament-close"),
     path("tournaments/<id:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
+    path("tournaments/<id:tournament_id>/cancel/", TournamentCancelApi.as_view(), name="tournament-cancel"),
+    path("tournaments/<id:tournament_id>/check-in/", RegistrationCheckInApi.as_view(), name="tournament-check-in"),
     path("tournaments/<id:tournament_id>/finalize/", TournamentFinalizeApi.as_view(), name="tournament-finalize"),
     path("tournaments/<id:tournament_id>/prize-pool/", PrizePoolFundApi.as_view(), name="tournament-prize-pool-fund"),
     # Registrations.
@@ -43,4 +54,7 @@ urlpatterns = [
     path("matches/<id:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
     path("matches/<id:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
     path("matches/<id:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
+    path("matches/<id:match_id>/forfeit/", MatchForfeitApi.as_view(), name="match-forfeit"),
+    path("matches/<id:match_id>/override/", MatchOverrideApi.as_view(), name="match-override"),
+    path("matches/<id:match_id>/reset/", MatchResetApi.as_view(), name="match-reset"),
 ]

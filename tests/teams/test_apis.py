@@ -1,6 +1,6 @@
 import pytest
 
-from teams.models import Membership, Team
+from teams.models import Membership, Team, TeamInvite
 
 pytestmark = pytest.mark.django_db
 
@@ -46,26 +46,83 @@ def test_extra_field_is_refused(client_for, captain, member):
     assert Team.objects.count() == 0
 
 
-def test_captain_adds_and_removes_members(client_for, captain, member):
+def _invite(client, team, user):
+    return client.post(f"/api/teams/{team['id']}/invites/", {"user_id": user.pk}, format="json")
+
+
+def _join(client_for, captain_client, team, user):
+    invite = _invite(captain_client, team, user).json()
+    return client_for(user).post(f"/api/teams/invites/{invite['id']}/accept/")
+
+
+def test_a_player_joins_by_accepting_the_captains_invitation(client_for, captain, member):
     client = client_for(captain)
     team = _team(client)
 
-    added = client.post(f"/api/teams/{team['id']}/members/", {"user_id": member.pk}, format="json")
-    detail = client.get(f"/api/teams/{team['id']}/").json()
+    invited = _invite(client, team, member)
+    listed = client_for(member).get("/api/teams/invites/")
+    accepted = client_for(member).post(f"/api/teams/invites/{invited.json()['id']}/accept/")
     removed = client.delete(f"/api/teams/{team['id']}/members/{member.pk}/")
 
-    assert added.status_code == 201
-    assert (added.json()["user"], added.json()["role"]) == ({"id": member.pk, "username": "member"}, "member")
-    assert [m["user"]["id"] for m in detail["members"]] == [captain.pk, member.pk]
+    assert invited.status_code == 201
+    body = invited.json()
+    assert (body["team"]["id"], body["user_id"], body["invited_by"]["id"], body["status"]) == (
+        team["id"],
+        member.pk,
+        captain.pk,
+        "pending",
+    )
+    assert [invite["id"] for invite in listed.json()] == [body["id"]]
+    assert accepted.status_code == 200
+    assert [(m["user"]["id"], m["role"]) for m in accepted.json()["members"]] == [
+        (captain.pk, "captain"),
+        (member.pk, "member"),
+    ]
+    assert client_for(member).get("/api/teams/invites/").json() == []
     assert removed.status_code == 204
     assert list(Membership.objects.values_list("user_id", flat=True)) == [captain.pk]
+
+
+def test_a_captain_cannot_add_a_stranger_without_consent(client_for, captain, member, organizer):
+    client = client_for(captain)
+    team = _team(client)
+    refused = client.post(f"/api/teams/{team['id']}/members/", {"user_id": member.pk}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "direct_add_staff_only")
+    assert Membership.objects.count() == 1
+    # Staff may (a support case): the one exception, decided in teams/policies.py.
+    added = client_for(organizer).post(f"/api/teams/{team['id']}/members/", {"user_id": member.pk}, format="json")
+    assert (added.status_code, added.json()["user"]["id"], added.json()["role"]) == (201, member.pk, "member")
+
+
+def test_declining_writes_no_membership(client_for, captain, member):
+    client = client_for(captain)
+    team = _team(client)
+    invite = _invite(client, team, member).json()
+    declined = client_for(member).post(f"/api/teams/invites/{invite['id']}/decline/")
+    again = client_for(member).post(f"/api/teams/invites/{invite['id']}/accept/")
+    assert (declined.status_code, declined.json()["status"]) == (200, "declined")
+    assert (again.status_code, again.json()["code"]) == (409, "invite_not_pending")
+    assert Membership.objects.count() == 1
+
+
+def test_nobody_else_answers_an_invitation(client_for, captain, member, outsider):
+    client = client_for(captain)
+    team = _team(client)
+    invite = _invite(client, team, member).json()
+    for intruder in (captain, outsider):
+        for action in ("accept", "decline"):
+            response = client_for(intruder).post(f"/api/teams/invites/{invite['id']}/{action}/")
+            assert (response.status_code, response.json()["code"]) == (404, "invite_not_found")
+    assert client_for(outsider).get("/api/teams/invites/").json() == []
+    assert TeamInvite.objects.get().status == "pending"
+    assert Membership.objects.count() == 1
 
 
 def test_team_detail_in_constant_queries(client_for, captain, member, outsider, django_assert_num_queries):
     client = client_for(captain)
     team = _team(client)
     for user in (member, outsider):
-        client.post(f"/api/teams/{team['id']}/members/", {"user_id": user.pk}, format="json")
+        _join(client_for, client, team, user)
     # token, team + captain, memberships + users
     with django_assert_num_queries(3):
         assert len(client.get(f"/api/teams/{team['id']}/").json()["members"]) == 3
@@ -74,11 +131,14 @@ def test_team_detail_in_constant_queries(client_for, captain, member, outsider, 
 def test_only_the_captain_manages_members(client_for, captain, member, outsider):
     team = _team(client_for(captain))
     client = client_for(outsider)
-    added = client.post(f"/api/teams/{team['id']}/members/", {"user_id": member.pk}, format="json")
+    invited = _invite(client, team, member)
     removed = client.delete(f"/api/teams/{team['id']}/members/{captain.pk}/")
-    assert (added.status_code, added.json()["code"]) == (403, "not_team_captain")
+    handed = client.post(f"/api/teams/{team['id']}/captain/", {"user_id": outsider.pk}, format="json")
+    assert (invited.status_code, invited.json()["code"]) == (403, "not_team_captain")
     assert (removed.status_code, removed.json()["code"]) == (403, "not_team_captain")
+    assert (handed.status_code, handed.json()["code"]) == (403, "not_team_captain")
     assert Membership.objects.count() == 1
+    assert TeamInvite.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -92,14 +152,49 @@ def test_only_the_captain_manages_members(client_for, captain, member, outsider)
         ({"user_id": "CAPTAIN"}, 409, "already_member"),
     ],
 )
-def test_add_member_bad_input(client_for, captain, member, body, status, code):
+def test_invite_bad_input(client_for, captain, member, body, status, code):
     client = client_for(captain)
     team = _team(client)
     names = {"MEMBER": member.pk, "CAPTAIN": captain.pk, "MEMBER_AS_STRING": str(member.pk)}
     body = {key: names.get(value, value) if isinstance(value, str) else value for key, value in body.items()}
-    response = client.post(f"/api/teams/{team['id']}/members/", body, format="json")
+    response = client.post(f"/api/teams/{team['id']}/invites/", body, format="json")
     assert (response.status_code, response.json()["code"]) == (status, code)
     assert Membership.objects.count() == 1
+    assert TeamInvite.objects.count() == 0
+
+
+def test_a_full_team_answers_409_team_full(client_for, captain, member, outsider):
+    client = client_for(captain)
+    team = client.post("/api/teams/", {"name": "Duo", "tag": "DUO", "max_members": 2}, format="json").json()
+    assert team["max_members"] == 2
+    late = _invite(client, team, outsider).json()
+    assert _join(client_for, client, team, member).status_code == 200
+    full = client_for(outsider).post(f"/api/teams/invites/{late['id']}/accept/")
+    assert (full.status_code, full.json()["code"]) == (409, "team_full")
+    assert Membership.objects.count() == 2
+
+
+@pytest.mark.parametrize("size", [0, 51, "many"])
+def test_a_bad_team_size_is_400(client_for, captain, size):
+    response = client_for(captain).post("/api/teams/", {"name": "W", "tag": "WLV", "max_members": size}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert "max_members" in response.json()["fields"]
+    assert Team.objects.count() == 0
+
+
+def test_members_leave_and_the_captaincy_is_handed_over(client_for, captain, member):
+    client = client_for(captain)
+    team = _team(client)
+    _join(client_for, client, team, member)
+    stays = client.post(f"/api/teams/{team['id']}/leave/")
+    handed = client.post(f"/api/teams/{team['id']}/captain/", {"user_id": member.pk}, format="json")
+    leaves = client.post(f"/api/teams/{team['id']}/leave/")
+    again = client.post(f"/api/teams/{team['id']}/leave/")
+    assert (stays.status_code, stays.json()["code"]) == (409, "captain_cannot_leave")
+    assert (handed.status_code, handed.json()["captain"]["id"]) == (200, member.pk)
+    assert leaves.status_code == 204
+    assert (again.status_code, again.json()["code"]) == (404, "not_team_member")
+    assert list(Membership.objects.values_list("user_id", "role")) == [(member.pk, "captain")]
 
 
 def test_remove_rules(client_for, captain, member):

@@ -11,9 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.auth import authenticated_user
-from config.serializers import RejectUnknownFieldsMixin
+from config.serializers import IdField, RejectUnknownFieldsMixin
 from tournaments.selectors.matches import match_get, match_list
-from tournaments.services.matches import Outcome, match_resolve, match_result_submit, tournament_start
+from tournaments.series import BEST_OF_CHOICES
+from tournaments.services.matches import Outcome, match_forfeit, match_resolve, match_result_submit, tournament_start
+from tournaments.services.overrides import match_override, match_reset
 
 # Far above any game's score, far below the column's 32-bit limit: a bigger number is a
 # client bug, refused with a 400 rather than an overflow.
@@ -37,6 +39,31 @@ class ScoresInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
     score_b = ScoreField()
 
 
+class GameInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    score_a = ScoreField()
+    score_b = ScoreField()
+
+
+class ResultInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """A single game's scores, or the games of a best-of-N series (the series score is derived)."""
+
+    score_a = ScoreField(required=False)
+    score_b = ScoreField(required=False)
+    games = serializers.ListField(
+        child=GameInputSerializer(), required=False, min_length=1, max_length=max(BEST_OF_CHOICES)
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        scores = {"score_a", "score_b"} & set(attrs)
+        if "games" in attrs and scores:
+            raise serializers.ValidationError({"games": ["Send games or scores, not both: a series score is derived."]})
+        if "games" not in attrs and len(scores) != 2:
+            raise serializers.ValidationError({"score_a": ["score_a and score_b, or games, are required."]})
+        if "games" in attrs:
+            attrs["games"] = [(game["score_a"], game["score_b"]) for game in attrs["games"]]
+        return attrs
+
+
 class TeamRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -54,6 +81,7 @@ class MatchOutputSerializer(serializers.Serializer):
     score_a = serializers.IntegerField(allow_null=True)
     score_b = serializers.IntegerField(allow_null=True)
     winner_id = serializers.IntegerField(allow_null=True)
+    forfeited_by_id = serializers.IntegerField(allow_null=True, help_text="The team that forfeited (a walkover).")
     next_match_id = serializers.IntegerField(allow_null=True)
     next_slot = serializers.CharField()
     confirmed_at = serializers.DateTimeField(allow_null=True)
@@ -95,11 +123,11 @@ class MatchResultSubmitApi(APIView):
     STATUS = {Outcome.AWAITING_CONFIRMATION: status.HTTP_201_CREATED, Outcome.DISPUTED: status.HTTP_409_CONFLICT}
 
     @extend_schema(
-        request=ScoresInputSerializer,
+        request=ResultInputSerializer,
         responses={201: MatchOutputSerializer, 200: MatchOutputSerializer, 409: DisputedOutputSerializer},
     )
     def post(self, request: Request, match_id: int) -> Response:
-        data = ScoresInputSerializer(data=request.data)
+        data = ResultInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         submission = match_result_submit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
         body: dict[str, Any] = MatchOutputSerializer(submission.match).data
@@ -133,3 +161,47 @@ class MatchDetailApi(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, match_id: int) -> Response:
         return Response(self.OutputSerializer(match_get(match_id=match_id)).data)
+
+
+class MatchForfeitApi(APIView):
+    """A team forfeits; the other wins by walkover. A captain concedes for their own team
+    (no body); whoever runs the tournament names the team (a no-show)."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        team_id = IdField(required=False)
+
+    @extend_schema(request=InputSerializer, responses={200: MatchOutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match = match_forfeit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        return Response(MatchOutputSerializer(match).data)
+
+
+class MatchOverrideApi(APIView):
+    """The organizer sets a match's final scores: corrects a confirmed result, or settles a
+    stuck one. Downstream matches already reported block it (409 ``downstream_reported``)
+    unless ``cascade`` resets them."""
+
+    class InputSerializer(ScoresInputSerializer):
+        reason = serializers.CharField(max_length=500)
+        cascade = serializers.BooleanField(default=False)
+
+    class OutputSerializer(serializers.Serializer):
+        match = MatchOutputSerializer()
+        reset_match_ids = serializers.ListField(child=serializers.IntegerField())
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        match, reset = match_override(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        return Response(self.OutputSerializer({"match": match, "reset_match_ids": reset}).data)
+
+
+class MatchResetApi(APIView):
+    """The organizer puts a match not yet confirmed back to ``scheduled`` (its reports deleted)."""
+
+    @extend_schema(request=None, responses={200: MatchOutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        return Response(MatchOutputSerializer(match_reset(match_id=match_id, actor=authenticated_user(request))).data)

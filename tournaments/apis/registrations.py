@@ -1,4 +1,4 @@
-"""Registration endpoints: register, withdraw, and the organizer's listing."""
+"""Registration endpoints: register, withdraw, check in, and the organizer's listing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tournaments.models import RegistrationStatus
 from tournaments.policies import tournament_run_require
 from tournaments.selectors.registrations import registration_list
 from tournaments.selectors.tournaments import tournament_get
-from tournaments.services.registrations import registration_create, registration_withdraw
+from tournaments.services.registrations import registration_check_in, registration_create, registration_withdraw
 
 
 # The registration of a RegistrationOutcome / WithdrawalOutcome, flat beside the outcome's
@@ -54,6 +54,29 @@ class RegistrationWithdrawApi(APIView):
     def post(self, request: Request, registration_id: int) -> Response:
         outcome = registration_withdraw(user=authenticated_user(request), registration_id=registration_id)
         return Response(self.OutputSerializer(outcome).data)
+
+
+class RegistrationCheckInApi(APIView):
+    """The captain checks the team in, within the tournament's check-in window."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        team_id = IdField()
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        tournament_id = serializers.IntegerField()
+        team_id = serializers.IntegerField()
+        status = serializers.CharField()
+        checked_in_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = registration_check_in(
+            user=authenticated_user(request), tournament_id=tournament_id, **data.validated_data
+        )
+        return Response(self.OutputSerializer(registration).data)
 
 
 class RegistrationListApi(APIView):

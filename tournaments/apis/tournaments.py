@@ -1,4 +1,4 @@
-"""Tournament endpoints: create, list, detail, open and close registration."""
+"""Tournament endpoints: create, list, detail, open and close registration, cancel."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerF
 from tournaments.models import Tournament
 from tournaments.policies import is_moderator, tournament_view_check
 from tournaments.selectors.tournaments import tournament_get, tournament_list
+from tournaments.series import BEST_OF_CHOICES
+from tournaments.services.cancellation import tournament_cancel
 from tournaments.services.status import tournament_close, tournament_create, tournament_open
 
 
@@ -30,6 +32,13 @@ class TournamentOutputSerializer(serializers.Serializer):
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
+    best_of = serializers.IntegerField()
+    round_best_of = serializers.DictField(child=serializers.IntegerField())
+    check_in_opens_at = serializers.DateTimeField(allow_null=True)
+    check_in_closes_at = serializers.DateTimeField(allow_null=True)
+    no_show_refund = serializers.BooleanField()
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    cancel_reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
@@ -46,6 +55,17 @@ class TournamentCreateApi(APIView):
         registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
         entry_fee = StrictIntegerField(required=False, min_value=0, max_value=10**12)
         visibility = serializers.ChoiceField(choices=Tournament.Visibility.choices, required=False)
+        best_of = serializers.ChoiceField(choices=BEST_OF_CHOICES, required=False)
+        round_best_of = serializers.DictField(
+            child=serializers.ChoiceField(choices=BEST_OF_CHOICES),
+            required=False,
+            help_text='Series length by round number ("1", "2", ...) or "final", overriding best_of.',
+        )
+        check_in_opens_at = serializers.DateTimeField(required=False, allow_null=True)
+        check_in_closes_at = serializers.DateTimeField(required=False, allow_null=True)
+        no_show_refund = serializers.BooleanField(
+            required=False, help_text="A no-show's entry fee comes back (true) or stays in the prize pool (false)."
+        )
 
     @extend_schema(request=InputSerializer, responses={201: TournamentOutputSerializer})
     def post(self, request: Request) -> Response:
@@ -84,3 +104,25 @@ class TournamentCloseApi(APIView):
     def post(self, request: Request, tournament_id: int) -> Response:
         tournament = tournament_close(actor=authenticated_user(request), tournament_id=tournament_id)
         return Response(TournamentOutputSerializer(tournament).data)
+
+
+class CancellationOutputSerializer(serializers.Serializer):
+    tournament = TournamentOutputSerializer()
+    refunded_registrations = serializers.IntegerField(help_text="Entry fees paid back by this call.")
+    returned_funding = serializers.IntegerField(help_text="Prize-pool funding paid back to its funders, in coins.")
+
+
+class TournamentCancelApi(APIView):
+    """Cancel before rewards are distributed: every entry fee and every funding goes back."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(request=InputSerializer, responses={200: CancellationOutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cancellation = tournament_cancel(
+            actor=authenticated_user(request), tournament_id=tournament_id, **data.validated_data
+        )
+        return Response(CancellationOutputSerializer(cancellation).data)

@@ -18,6 +18,7 @@ from tournaments.services.matches import (
 from tournaments.services.registrations import (
     RegistrationOutcome,
     WithdrawalOutcome,
+    registration_check_in,
     registration_create,
     registration_withdraw,
     registrations_reject_waitlisted,
@@ -32,6 +33,7 @@ __all__ = [
     "WithdrawalOutcome",
     "match_resolve",
     "match_result_submit",
+    "registration_check_in",
     "registration_create",
     "registration_withdraw",
     "registrations_reject_waitlisted",

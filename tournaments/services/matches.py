@@ -17,12 +17,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_RESOLVED, publish_on_commit
+from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_FORFEITED, MATCH_RESOLVED, publish_on_commit
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import Match, Registration, ResultReport, Tournament
-from tournaments.policies import tournament_run_check
-from tournaments.services.registrations import registrations_reject_waitlisted
+from tournaments.policies import may_run, tournament_run_check
+from tournaments.series import InvalidSeries, best_of_for, series_score
+from tournaments.services.registrations import (
+    registrations_apply_check_in,
+    registrations_no_show_publish,
+    registrations_reject_waitlisted,
+)
 
 PIPELINE = "results"
 STARTABLE = (Tournament.Status.REGISTRATION_OPEN, Tournament.Status.REGISTRATION_CLOSED)
@@ -36,6 +41,8 @@ MATCH_READ_FIELDS = (
     "next_match_id",
     "tournament__status",
     "tournament__organizer_id",
+    "tournament__best_of",
+    "tournament__round_best_of",
     *(f"{team}__{field}" for team in ("team_a", "team_b") for field in ("name", "tag", "captain_id")),
 )
 
@@ -107,9 +114,15 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     then id): the first registered team is seed 1. Seeds are placed with
     ``seed_order``; when the team count is not a power of two, the top seeds get the
     byes. Fewer than two confirmed teams → 409 ``not_enough_teams``, nothing changes.
-    Teams still on the waitlist are rejected and refunded (``registrations_reject_waitlisted``).
+    With check-in, confirmed teams that did not check in are no-shows and checked-in
+    waitlisted teams take their slots first (``registrations_apply_check_in``). Teams
+    still on the waitlist are rejected and refunded (``registrations_reject_waitlisted``).
     """
-    tournament = Tournament.objects.filter(pk=tournament_id).only("pk", "organizer_id", "status", "entry_fee").first()
+    tournament = (
+        Tournament.objects.filter(pk=tournament_id)
+        .only("pk", "organizer_id", "status", "entry_fee", "prize_pool_id", "check_in_opens_at", "no_show_refund")
+        .first()
+    )
     if tournament is None:
         raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
     tournament_run_check(actor=actor, organizer_id=tournament.organizer_id)
@@ -125,6 +138,9 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     )
     if not moved:
         raise Conflict(f"A {tournament.status} tournament cannot be started.", code=ErrorCode.TOURNAMENT_NOT_STARTABLE)
+    no_shows = []
+    if tournament.check_in_opens_at is not None:
+        no_shows = registrations_apply_check_in(tournament=tournament, caller="tournament_start")
     team_ids = list(
         Registration.objects.filter(tournament_id=tournament_id, status=Registration.Status.CONFIRMED)
         .order_by("created_at", "pk")
@@ -134,6 +150,7 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         raise Conflict("A bracket needs at least two confirmed teams.", code=ErrorCode.NOT_ENOUGH_TEAMS)
     _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
+    registrations_no_show_publish(tournament_id=tournament_id, team_ids=no_shows)
     tournament.status = Tournament.Status.LIVE
     return tournament
 
@@ -198,8 +215,10 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     it. The price is one extra lock on one match in n-1; other matches never touch
     the tournament row.
 
-    Teams are never reassigned once both are set (a precondition checked before),
-    so the locked row reuses the objects of the unlocked read. The tournament is the
+    Teams are reassigned only by an organizer's override (``services.overrides``), under
+    this same lock: when the locked row's teams differ from the unlocked read's, the
+    read is stale and the call is refused (409 ``match_state_changed``). Otherwise the
+    locked row reuses the objects of the unlocked read. The tournament is the
     locked one for the final, the unlocked read otherwise: a non-final match never
     changes the tournament, so its status is only checked, not relied upon.
     """
@@ -207,40 +226,81 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     if match.next_match_id is None:
         tournament = tournament_lock(tournament_id=match.tournament_id, pipeline=PIPELINE, caller=caller)
     locked = match_lock(match_id=match.pk, pipeline=PIPELINE, caller=caller)
+    if (locked.team_a_id, locked.team_b_id) != (match.team_a_id, match.team_b_id):
+        raise Conflict("The match's teams changed meanwhile; read it again.", code=ErrorCode.MATCH_STATE_CHANGED)
     locked.tournament, locked.team_a, locked.team_b = tournament, match.team_a, match.team_b
     return locked
 
 
+def _series(
+    *, match: Match, score_a: int | None, score_b: int | None, games: list[tuple[int, int]] | None
+) -> tuple[int, int, list[list[int]]]:
+    """The reported (score_a, score_b, games): the scores as typed for a single game, or
+    derived from the games of a best-of-N series (``tournaments.series``)."""
+    tournament = match.tournament
+    best_of = best_of_for(
+        best_of=tournament.best_of,
+        round_best_of=tournament.round_best_of,
+        round_=match.round,
+        is_final=match.next_match_id is None,
+    )
+    if games is None:
+        if best_of > 1 or score_a is None or score_b is None:
+            raise Unprocessable(
+                f"This match is best of {best_of}: report its games ([{{score_a, score_b}}, ...]).",
+                code=ErrorCode.GAMES_REQUIRED,
+            )
+        _ensure_decisive(score_a=score_a, score_b=score_b)
+        return score_a, score_b, []
+    try:
+        if best_of == 1 and len(games) == 1:  # one game: the same report as its scores
+            _ensure_decisive(score_a=games[0][0], score_b=games[0][1])
+            return games[0][0], games[0][1], []
+        derived = series_score(games, best_of=best_of)
+    except InvalidSeries as exc:
+        raise Unprocessable(f"Not a decided series: {exc}.", code=ErrorCode.INVALID_SERIES) from None
+    return derived[0], derived[1], [list(game) for game in games]
+
+
 @transaction.atomic
-def match_result_submit(*, match_id: int, actor: User, score_a: int, score_b: int) -> ResultSubmission:
+def match_result_submit(
+    *,
+    match_id: int,
+    actor: User,
+    score_a: int | None = None,
+    score_b: int | None = None,
+    games: list[tuple[int, int]] | None = None,
+) -> ResultSubmission:
     """A captain reports a result; the other captain's identical report confirms it.
 
     The first report moves the match to ``awaiting_confirmation``; the other side's
     identical report confirms it and advances the winner; a different one disputes it.
-    A side repeating its identical report changes nothing (a retry). Refusals: 404,
-    403 (not a captain of either team), 409 (tournament not live, teams missing,
-    match already confirmed or disputed, a changed report), 422 (draw).
+    A side repeating its identical report changes nothing (a retry). A best-of-N match
+    is reported by its games, and its score is the games won. Refusals: 404, 403 (not
+    a captain of either team), 409 (tournament not live, teams missing, match already
+    confirmed or disputed, a changed report), 422 (draw, games missing or not one
+    decided series).
     """
     match = _match_read(match_id=match_id)
     side = _reporting_side(match=match, actor=actor)
     _ensure_ready(match=match)
-    _ensure_decisive(score_a=score_a, score_b=score_b)
+    score_a, score_b, played = _series(match=match, score_a=score_a, score_b=score_b, games=games)
     locked = _match_lock(match=match, caller="match_result_submit")
     reports = _reports(match=locked)
     mine, theirs = reports.get(side), reports.get(OTHER_SIDE[side])
     # A retry is answered before any state check: the final's confirmation completes
     # the tournament, and the confirming captain's retry must still get its 200.
-    if mine is not None and (mine.score_a, mine.score_b) == (score_a, score_b):
+    if mine is not None and (mine.score_a, mine.score_b, mine.games) == (score_a, score_b, played):
         return ResultSubmission(match=locked, outcome=Outcome.UNCHANGED)
     _ensure_live(tournament=locked.tournament)
     _ensure_open(match=locked, mine=mine)
     reports[side] = ResultReport.objects.create(
-        match_id=match_id, side=side, reported_by_id=actor.pk, score_a=score_a, score_b=score_b
+        match_id=match_id, side=side, reported_by_id=actor.pk, score_a=score_a, score_b=score_b, games=played
     )
     if theirs is None:
         _match_transition(match=locked, old=Match.Status.SCHEDULED, new=Match.Status.AWAITING_CONFIRMATION)
         return ResultSubmission(match=locked, outcome=Outcome.AWAITING_CONFIRMATION)
-    if (theirs.score_a, theirs.score_b) == (score_a, score_b):
+    if (theirs.score_a, theirs.score_b, theirs.games) == (score_a, score_b, played):
         _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_result_submit")
         publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_CONFIRMED, data=_event_data(locked))
         return ResultSubmission(match=locked, outcome=Outcome.CONFIRMED)
@@ -292,6 +352,11 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> N
         raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.confirmed_at = winner_id, now
+    _confirmed_advance(match=match, caller=caller)
+
+
+def _confirmed_advance(*, match: Match, caller: str) -> None:
+    """The match is confirmed: advance its winner or, for the final, complete the tournament."""
     if match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:
@@ -317,6 +382,52 @@ def _tournament_complete(*, tournament: Tournament) -> None:
         status=Tournament.Status.COMPLETED
     )
     tournament.status = Tournament.Status.COMPLETED
+
+
+@transaction.atomic
+def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> Match:
+    """A team forfeits: the other one wins by walkover and advances, in every round.
+
+    A captain concedes for their own team (``team_id`` omitted, or their team's);
+    whoever runs the tournament records a no-show or a forfeit of either team. A match
+    still awaiting confirmation or disputed can be forfeited; a confirmed one cannot
+    (409), except that repeating the same forfeit answers the match again (a retry).
+    Refusals: 404, 403, 409 (tournament not live, teams not known yet), 422 (a team
+    not in this match).
+    """
+    match = _match_read(match_id=match_id)
+    _ensure_ready(match=match)
+    captains = {team.pk: team.captain_id for team in (match.team_a, match.team_b) if team is not None}
+    if team_id is None:
+        team_id = match.team_a_id if _reporting_side(match=match, actor=actor) == Match.Slot.A else match.team_b_id
+    elif team_id not in captains:
+        raise Unprocessable("That team does not play this match.", code=ErrorCode.TEAM_NOT_IN_MATCH)
+    elif captains[team_id] != actor.pk and not may_run(actor, organizer_id=match.tournament.organizer_id):
+        raise Forbidden("Only the team's captain or the organizer may forfeit.", code=ErrorCode.NOT_MATCH_CAPTAIN)
+    locked = _match_lock(match=match, caller="match_forfeit")
+    if locked.status == Match.Status.CONFIRMED and locked.forfeited_by_id == team_id:
+        return locked
+    _ensure_live(tournament=locked.tournament)
+    if locked.status == Match.Status.CONFIRMED:
+        raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
+    winner_id = locked.team_b_id if team_id == locked.team_a_id else locked.team_a_id
+    now = timezone.now()
+    settled = Match.objects.filter(pk=locked.pk, status=locked.status).update(
+        status=Match.Status.CONFIRMED,
+        score_a=None,
+        score_b=None,
+        winner_id=winner_id,
+        forfeited_by_id=team_id,
+        confirmed_at=now,
+    )
+    if not settled:
+        raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
+    locked.status, locked.score_a, locked.score_b = Match.Status.CONFIRMED, None, None
+    locked.winner_id, locked.forfeited_by_id, locked.confirmed_at = winner_id, team_id, now
+    _confirmed_advance(match=locked, caller="match_forfeit")
+    data = _event_data(locked) | {"forfeited_by_id": team_id}
+    publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_FORFEITED, data=data)
+    return locked
 
 
 @transaction.atomic
@@ -357,4 +468,4 @@ def _event_data(match: Match) -> dict[str, Any]:
 
 
 def _report_data(report: ResultReport) -> dict[str, Any]:
-    return {"side": report.side, "score_a": report.score_a, "score_b": report.score_b}
+    return {"side": report.side, "score_a": report.score_a, "score_b": report.score_b, "games": report.games}

@@ -19,7 +19,13 @@ from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from economy import services as economy_services
-from realtime.events import REGISTRATION_CREATED, REGISTRATION_WITHDRAWN, REGISTRATIONS_REJECTED, publish_on_commit
+from realtime.events import (
+    REGISTRATION_CREATED,
+    REGISTRATION_WITHDRAWN,
+    REGISTRATIONS_NO_SHOW,
+    REGISTRATIONS_REJECTED,
+    publish_on_commit,
+)
 from teams.selectors import team_roster
 from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_lock
@@ -250,3 +256,95 @@ def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> l
     team_ids = [team_id for _, _, team_id in waiting]  # public data only, as in _publish_created
     publish_on_commit(tournament_id=tournament.pk, type=REGISTRATIONS_REJECTED, data={"team_ids": team_ids})
     return ids
+
+
+# --- Check-in (issue 16) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def registration_check_in(*, user: User, tournament_id: int, team_id: int) -> Registration:
+    """The captain checks the team in, within the tournament's check-in window.
+
+    Under the tournament's row lock, like the start: a check-in either commits before
+    the start reads who checked in, or finds the tournament live (409). Checking in
+    twice answers the same registration. Refusals: 404 (no such tournament, or the team
+    has no active registration in it), 403 (not the captain), 409 (no check-in offered,
+    window not open or closed, tournament started).
+    """
+    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_check_in")
+    registration = (
+        Registration.objects.select_related("team")
+        .filter(
+            tournament_id=tournament.pk,
+            team_id=team_id,
+            status__in=(RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED),
+        )
+        .first()
+    )
+    if registration is None:
+        raise NotFound("That team has no active registration here.", code=ErrorCode.REGISTRATION_NOT_FOUND)
+    if registration.team.captain_id != user.pk:
+        raise Forbidden("Only the team's captain may check it in.", code=ErrorCode.NOT_TEAM_CAPTAIN)
+    if tournament.check_in_opens_at is None or tournament.check_in_closes_at is None:
+        raise Conflict("This tournament has no check-in.", code=ErrorCode.CHECK_IN_NOT_OFFERED)
+    now = timezone.now()
+    started = tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED)
+    if started or not tournament.check_in_opens_at <= now < tournament.check_in_closes_at:
+        raise Conflict(
+            f"Check-in is open from {tournament.check_in_opens_at.isoformat()} "
+            f"to {tournament.check_in_closes_at.isoformat()}, before the start.",
+            code=ErrorCode.CHECK_IN_CLOSED,
+        )
+    if registration.checked_in_at is None:
+        registration.checked_in_at = now
+        Registration.objects.filter(pk=registration.pk).update(checked_in_at=now, updated_at=now)
+    return registration
+
+
+def registrations_apply_check_in(*, tournament: Tournament, caller: str) -> list[int]:
+    """The start of a tournament with check-in: who did not check in does not play.
+
+    Precondition: the caller holds the tournament's row lock (the start's
+    compare-and-swap). Confirmed teams that did not check in become ``no_show``, their
+    players freed and their fees refunded unless the tournament keeps them
+    (``no_show_refund``); waitlisted teams that checked in take the freed slots, first
+    registered first. A constant number of statements, whatever the counts. Returns the
+    no-shows' team ids, for ``registrations_no_show_publish``.
+    """
+    no_shows = list(
+        Registration.objects.filter(
+            tournament_id=tournament.pk, status=RegistrationStatus.CONFIRMED, checked_in_at__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", "registered_by_id", "team_id")
+    )
+    if not no_shows:
+        return []
+    ids = [pk for pk, _, _ in no_shows]
+    now = timezone.now()
+    Registration.objects.filter(pk__in=ids).update(status=RegistrationStatus.NO_SHOW, updated_at=now)
+    RosterEntry.objects.filter(registration_id__in=ids, active=True).update(active=False)
+    if tournament.entry_fee and tournament.no_show_refund:
+        economy_services.wallet_credit_many(
+            credits=[(user_id, tournament.entry_fee, f"refund:registration:{pk}") for pk, user_id, _ in no_shows],
+            kind="refund",
+            caller=caller,
+            pool_id=tournament.prize_pool_id,
+        )
+    promoted = list(
+        Registration.objects.filter(
+            tournament_id=tournament.pk, status=RegistrationStatus.WAITLISTED, checked_in_at__isnull=False
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[: len(ids)]
+    )
+    if promoted:
+        Registration.objects.filter(pk__in=promoted).update(status=RegistrationStatus.CONFIRMED, updated_at=now)
+    return [team_id for _, _, team_id in no_shows]
+
+
+def registrations_no_show_publish(*, tournament_id: int, team_ids: list[int]) -> None:
+    """The no-shows' event: after every wallet movement of the start, since the event's
+    counter ranks last in the lock order."""
+    if team_ids:  # public data only, as in _publish_created
+        publish_on_commit(tournament_id=tournament_id, type=REGISTRATIONS_NO_SHOW, data={"team_ids": team_ids})

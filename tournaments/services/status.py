@@ -17,6 +17,7 @@ from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_status_swap
 from tournaments.models import Season, Tournament, TournamentStatus
 from tournaments.policies import tournament_create_check, tournament_run_require
+from tournaments.series import InvalidSeries, round_best_of_check
 
 PIPELINE = "registration"
 
@@ -34,11 +35,23 @@ def tournament_create(
     registration_closes_at: datetime | None = None,
     entry_fee: int = 0,
     visibility: str = Tournament.Visibility.PUBLIC,
+    check_in_opens_at: datetime | None = None,
+    check_in_closes_at: datetime | None = None,
+    no_show_refund: bool = True,
+    best_of: int = 1,
+    round_best_of: dict[str, int] | None = None,
 ) -> Tournament:
     """A new tournament, in ``draft`` until its organizer opens registration."""
     tournament_create_check(actor=organizer)
     if registration_opens_at and registration_closes_at and registration_closes_at <= registration_opens_at:
         raise InvalidInput("registration_closes_at must be after registration_opens_at.", code=ErrorCode.INVALID_WINDOW)
+    if (check_in_opens_at is None) != (check_in_closes_at is None) or (
+        check_in_opens_at and check_in_closes_at and check_in_closes_at <= check_in_opens_at
+    ):
+        raise InvalidInput(
+            "check_in_opens_at and check_in_closes_at go together, the close after the open.",
+            code=ErrorCode.INVALID_WINDOW,
+        )
     # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
     if season_id is not None and not Season.objects.filter(pk=season_id).exists():
         raise NotFound("No such season.", code=ErrorCode.SEASON_NOT_FOUND)
@@ -53,7 +66,19 @@ def tournament_create(
         registration_closes_at=registration_closes_at,
         entry_fee=entry_fee,
         visibility=visibility,
+        check_in_opens_at=check_in_opens_at,
+        check_in_closes_at=check_in_closes_at,
+        no_show_refund=no_show_refund,
+        best_of=best_of,
+        round_best_of=_round_best_of(round_best_of or {}),
     )
+
+
+def _round_best_of(value: dict[str, int]) -> dict[str, int]:
+    try:
+        return round_best_of_check(value)
+    except InvalidSeries as exc:
+        raise InvalidInput(f"{exc}.", code=ErrorCode.INVALID_SERIES) from None
 
 
 def _tournament_transition(

@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from accounts.services import user_create
 from economy.services import wallet_credit
 from teams.models import Team
-from teams.services import team_create, team_member_add
+from teams.services import team_create, team_invite_accept, team_invite_create
 from tournaments.models import Registration, Tournament
 from tournaments.services import registration_create, tournament_create, tournament_open
 
@@ -52,7 +52,9 @@ def _team(tag: str, captain_name: str, member_name: str) -> Team:
     captain, member = _user(captain_name), _user(member_name)
     team = Team.objects.filter(tag=tag).first() or team_create(captain=captain, name=f"Team {tag.title()}", tag=tag)
     if not team.memberships.filter(user=member).exists():
-        team_member_add(actor=captain, team_id=team.pk, user_id=member.pk)
+        # The way players join: the captain invites, the member accepts.
+        invite = team_invite_create(actor=captain, team_id=team.pk, user_id=member.pk)
+        team_invite_accept(actor=member, invite_id=invite.pk)
     return team
 
 

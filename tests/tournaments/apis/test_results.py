@@ -108,7 +108,10 @@ def test_conflicting_report_disputes_the_match(semi, published, django_capture_o
         (
             "match.disputed",
             "disputed",
-            [{"side": "a", "score_a": 2, "score_b": 0}, {"side": "b", "score_a": 0, "score_b": 2}],
+            [
+                {"side": "a", "score_a": 2, "score_b": 0, "games": []},
+                {"side": "b", "score_a": 0, "score_b": 2, "games": []},
+            ],
         )
     ]
 

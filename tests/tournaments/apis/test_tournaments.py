@@ -26,6 +26,13 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "registration_opens_at": None,
         "registration_closes_at": None,
         "entry_fee": 0,
+        "best_of": 1,
+        "round_best_of": {},
+        "check_in_opens_at": None,
+        "check_in_closes_at": None,
+        "no_show_refund": True,
+        "cancelled_at": None,
+        "cancel_reason": "",
         "created_at": body["created_at"],
     }
 

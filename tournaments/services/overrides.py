@@ -1,0 +1,165 @@
+"""The organizer's override: correct a result, and put the bracket right behind it.
+
+``match_override`` sets a match's final scores, whatever its status: a confirmed
+result corrected, or a match stuck in ``awaiting_confirmation`` (or disputed) settled.
+When the winner changes, the matches downstream must follow:
+
+* the next match not yet reported gets the right team in its slot (re-seeded);
+* a next match already reported or confirmed blocks the override: 409
+  ``downstream_reported`` naming those matches, nothing written, unless ``cascade``
+  is set. With ``cascade`` each of them is reset (reports deleted, back to
+  ``scheduled``) and the team it had advanced is taken out of the match after it,
+  up the bracket as far as results went; a completed tournament goes back to live.
+
+``match_reset`` puts a match that is not confirmed back to ``scheduled`` (its reports
+deleted), for a stuck ``awaiting_confirmation``.
+
+Who: whoever runs the tournament (``tournaments.policies``). Locks: the tournament
+first, then the match and every downstream match in ascending pk (a next match
+always has a higher pk), the documented order. Ratings are computed at finalization,
+so before it a reset has no rating to undo; a finalized tournament refuses (409).
+One event, ``match.overridden``, carries the match and the ids of the matches reset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict, NotFound, Unprocessable
+from realtime.events import MATCH_OVERRIDDEN, MATCH_RESET, publish_on_commit
+from tournaments.errors import ErrorCode
+from tournaments.locks import match_lock, tournament_lock
+from tournaments.models import Match, ResultReport, Tournament, TournamentStatus
+from tournaments.policies import tournament_run_check
+
+PIPELINE = "override"
+OPEN_STATUSES = (TournamentStatus.LIVE, TournamentStatus.COMPLETED)
+
+
+def _locked(*, match_id: int, actor: User, caller: str) -> tuple[Tournament, Match]:
+    found = Match.objects.filter(pk=match_id).values("tournament_id", "tournament__organizer_id").first()
+    if found is None:
+        raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND)
+    tournament_run_check(actor=actor, organizer_id=found["tournament__organizer_id"])
+    tournament = tournament_lock(tournament_id=found["tournament_id"], pipeline=PIPELINE, caller=caller)
+    if tournament.status not in OPEN_STATUSES:
+        raise Conflict(
+            f"The tournament is {tournament.status}: results are settled.", code=ErrorCode.TOURNAMENT_NOT_LIVE
+        )
+    return tournament, match_lock(match_id=match_id, pipeline=PIPELINE, caller=caller)
+
+
+def _reported(match: Match) -> bool:
+    return match.status != Match.Status.SCHEDULED
+
+
+def _reset(match: Match) -> None:
+    ResultReport.objects.filter(match_id=match.pk).delete()
+    Match.objects.filter(pk=match.pk).update(
+        status=Match.Status.SCHEDULED, score_a=None, score_b=None, winner=None, forfeited_by=None, confirmed_at=None
+    )
+    match.status, match.score_a, match.score_b = Match.Status.SCHEDULED, None, None
+    match.winner_id, match.forfeited_by_id, match.confirmed_at = None, None, None
+
+
+def _slot_set(match: Match, slot: str, team_id: int | None) -> None:
+    Match.objects.filter(pk=match.pk).update(**{f"team_{slot}_id": team_id})
+    setattr(match, f"team_{slot}_id", team_id)
+
+
+def _downstream(*, start: Match, new_winner: int | None, cascade: bool, caller: str) -> list[int]:
+    """Put ``new_winner`` in ``start``'s next slot and undo what the old one caused; the ids reset."""
+    blocked: list[int] = []
+    current, team = start, new_winner
+    while current.next_match_id is not None:
+        following = match_lock(match_id=current.next_match_id, pipeline=PIPELINE, caller=caller)
+        if not _reported(following):
+            _slot_set(following, current.next_slot, team)
+            break
+        blocked.append(following.pk)
+        if cascade:
+            advanced = following.winner_id  # the team it had sent further up, if confirmed
+            _slot_set(following, current.next_slot, team)
+            _reset(following)
+            if advanced is None:
+                break
+            team = None  # its old winner leaves the match after it
+        current = following
+    if blocked and not cascade:
+        names = ", ".join(str(pk) for pk in blocked)
+        raise Conflict(
+            f"Matches {names} downstream are already reported; set cascade to reset them.",
+            code=ErrorCode.DOWNSTREAM_REPORTED,
+        )
+    return blocked
+
+
+@transaction.atomic
+def match_override(
+    *, match_id: int, actor: User, score_a: int, score_b: int, reason: str, cascade: bool = False
+) -> tuple[Match, list[int]]:
+    """Set the match's final scores (see the module); returns it and the ids of matches reset."""
+    if score_a == score_b:
+        raise Unprocessable("A match cannot end in a draw.", code=ErrorCode.DRAW_NOT_ALLOWED)
+    tournament, match = _locked(match_id=match_id, actor=actor, caller="match_override")
+    if match.team_a_id is None or match.team_b_id is None:
+        raise Conflict("Both teams of this match are not known yet.", code=ErrorCode.MATCH_NOT_READY)
+    winner_id = match.team_a_id if score_a > score_b else match.team_b_id
+    old_winner = match.winner_id if match.status == Match.Status.CONFIRMED else None
+    now = timezone.now()
+    Match.objects.filter(pk=match.pk).update(
+        status=Match.Status.CONFIRMED,
+        score_a=score_a,
+        score_b=score_b,
+        winner_id=winner_id,
+        forfeited_by=None,
+        confirmed_at=now,
+    )
+    match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
+    match.winner_id, match.forfeited_by_id, match.confirmed_at = winner_id, None, now
+    reset: list[int] = []
+    if old_winner != winner_id:
+        if match.next_match_id is None:
+            Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)
+            tournament.status = TournamentStatus.COMPLETED
+        else:
+            reset = _downstream(start=match, new_winner=winner_id, cascade=cascade, caller="match_override")
+            if reset and tournament.status == TournamentStatus.COMPLETED:
+                Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.LIVE)
+                tournament.status = TournamentStatus.LIVE
+    publish_on_commit(
+        tournament_id=tournament.pk,
+        type=MATCH_OVERRIDDEN,
+        data=_data(match, tournament) | {"reason": reason, "reset_match_ids": reset},
+    )
+    return match, reset
+
+
+@transaction.atomic
+def match_reset(*, match_id: int, actor: User) -> Match:
+    """Back to ``scheduled``, reports deleted: a stuck match not yet confirmed."""
+    tournament, match = _locked(match_id=match_id, actor=actor, caller="match_reset")
+    if match.status == Match.Status.CONFIRMED:
+        raise Conflict(
+            "A confirmed match is corrected with an override, not reset.", code=ErrorCode.MATCH_ALREADY_CONFIRMED
+        )
+    _reset(match)
+    publish_on_commit(tournament_id=tournament.pk, type=MATCH_RESET, data=_data(match, tournament))
+    return match
+
+
+def _data(match: Match, tournament: Tournament) -> dict[str, Any]:
+    return {
+        "match_id": match.pk,
+        "status": match.status,
+        "team_a_id": match.team_a_id,
+        "team_b_id": match.team_b_id,
+        "score_a": match.score_a,
+        "score_b": match.score_b,
+        "winner_id": match.winner_id,
+        "tournament_status": tournament.status,
+    }
