@@ -272,6 +272,16 @@ def registration_check_in(*, user: User, tournament_id: int, team_id: int) -> Re
     window not open or closed, tournament started).
     """
     tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_check_in")
+    if tournament.check_in_opens_at is None or tournament.check_in_closes_at is None:
+        raise Conflict("This tournament has no check-in.", code=ErrorCode.CHECK_IN_NOT_OFFERED)
+    now = timezone.now()
+    started = tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED)
+    if started or not tournament.check_in_opens_at <= now < tournament.check_in_closes_at:
+        raise Conflict(
+            f"Check-in is open from {tournament.check_in_opens_at.isoformat()} "
+            f"to {tournament.check_in_closes_at.isoformat()}, before the start.",
+            code=ErrorCode.CHECK_IN_CLOSED,
+        )
     registration = (
         Registration.objects.select_related("team")
         .filter(
@@ -285,16 +295,6 @@ def registration_check_in(*, user: User, tournament_id: int, team_id: int) -> Re
         raise NotFound("That team has no active registration here.", code=ErrorCode.REGISTRATION_NOT_FOUND)
     if registration.team.captain_id != user.pk:
         raise Forbidden("Only the team's captain may check it in.", code=ErrorCode.NOT_TEAM_CAPTAIN)
-    if tournament.check_in_opens_at is None or tournament.check_in_closes_at is None:
-        raise Conflict("This tournament has no check-in.", code=ErrorCode.CHECK_IN_NOT_OFFERED)
-    now = timezone.now()
-    started = tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED)
-    if started or not tournament.check_in_opens_at <= now < tournament.check_in_closes_at:
-        raise Conflict(
-            f"Check-in is open from {tournament.check_in_opens_at.isoformat()} "
-            f"to {tournament.check_in_closes_at.isoformat()}, before the start.",
-            code=ErrorCode.CHECK_IN_CLOSED,
-        )
     if registration.checked_in_at is None:
         registration.checked_in_at = now
         Registration.objects.filter(pk=registration.pk).update(checked_in_at=now, updated_at=now)
