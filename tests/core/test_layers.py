@@ -51,7 +51,7 @@ def test_core_imports_no_app(app):
 
 def test_only_the_apps_locks_modules_import_the_locking_module():
     importers = _importing("core.locking", *DOMAIN)
-    assert importers == ["economy/locks.py", "realtime/locks.py", "tournaments/locks.py"]
+    assert importers == ["economy/locks.py", "realtime/locks.py", "teams/locks.py", "tournaments/locks.py"]
 
 
 def test_the_transaction_hook_is_installed_by_core_ready():
