@@ -12,8 +12,10 @@ own factor. So every ``--compare`` re-measures the base here, now (asv ``continu
 3. rounds: in each, every hot path still being measured (in a shuffled order) runs one
    block of ``block_size`` calls on every arm, the arms' order rotating from round to
    round. Only one worker runs at a time; the others wait on their pipe;
-4. after ``rounds`` rounds, a path whose verdict is still unclear gets more rounds, up
-   to ``max_rounds`` (``perf.guard``).
+4. after ``rounds`` rounds, a path whose verdict is still unclear, or whose minimal
+   detectable effect is above the guard's target, gets more rounds, up to
+   ``max_rounds``, the cheapest paths first, while the run's ``budget`` of seconds
+   lasts (``perf.guard``).
 
 The clock is wall time per call, waits included: what a client waits for.
 """
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -49,10 +52,21 @@ TREE = Path(__file__).resolve().parent.parent
 BASE = "base"
 HEAD = "head"
 DEFAULT_ROUNDS = 12
-DEFAULT_MAX_ROUNDS = 30
-DEFAULT_BLOCK_SIZE = 10
+DEFAULT_MAX_ROUNDS = 80
+#: Seconds of timed rounds (set-up not included) after which a run gives no path more
+#: than ``rounds`` rounds: what bounds a run on a slow or noisy machine. The cheapest
+#: undecided paths get the extra rounds first.
+DEFAULT_BUDGET = 240.0
+#: Calls per block, after ``block_warmup`` untimed ones. Short blocks: the noise is
+#: slow spells that stretch whole blocks, so more blocks beat longer ones (measured:
+#: 5 calls per block estimate as well as 10, at half the calls).
+DEFAULT_BLOCK_SIZE = 5
 DEFAULT_WARMUP = 5
-DEFAULT_BLOCK_WARMUP = 3
+DEFAULT_BLOCK_WARMUP = 2
+#: A path whose calls take longer than this (finalization: each call needs a finished
+#: bracket, prepared untimed) gets blocks of ``EXPENSIVE_BLOCK`` (calls, warm calls).
+EXPENSIVE_CALL_SECONDS = 0.025
+EXPENSIVE_BLOCK = (3, 1)
 #: Worker processes per arm, taking turns round by round (asv's ``processes = 2``): one
 #: process of unchanged code can stay several percent faster or slower than another for
 #: its whole life (memory layout; seen here: an unchanged transfer at +15%).
@@ -254,6 +268,7 @@ class Plan:
     names: list[str]
     rounds: int = DEFAULT_ROUNDS
     max_rounds: int = DEFAULT_MAX_ROUNDS
+    budget: float = DEFAULT_BUDGET
     block_size: int = DEFAULT_BLOCK_SIZE
     warmup: int = DEFAULT_WARMUP
     block_warmup: int = DEFAULT_BLOCK_WARMUP
@@ -320,14 +335,20 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
         for worker, answer in zip(everyone, answers, strict=True):
             _record_setup(results[worker.arm.label], answer)
         active = [name for name in plan.names if name in results[arms[-1].label].blocks]
+        sizes = dict.fromkeys(active, (plan.block_size, plan.block_warmup))
+        cost: dict[str, float] = {}  # seconds of each path's last round, every arm
+        spent = dict.fromkeys(active, 0.0)  # seconds of each path's rounds so far
         for round_index in range(plan.max_rounds):
             if round_index >= plan.rounds:
-                active = [name for name in active if comparing and needs_more_rounds(results, name)]
+                wanted = [name for name in active if comparing and needs_more_rounds(results, name)]
+                active = affordable(wanted, spent, cost, plan.budget)
             if not active:
                 break
             order = list(active)
             shuffle(order)
             for name in order:
+                began = time.monotonic()
+                size, warm = sizes[name]
                 turn = round_index % len(workers)
                 for processes in workers[turn:] + workers[:turn]:
                     # Each arm's processes take turns: no arm's verdict rests on one
@@ -335,9 +356,13 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
                     worker = processes[round_index % len(processes)]
                     result = results[worker.arm.label]
                     if name in result.blocks:
-                        block = worker.call("block", name=name, size=plan.block_size, warm=plan.block_warmup)
+                        block = worker.call("block", name=name, size=size, warm=warm)
                         result.blocks[name].append(block["wall"])
                         result.cpu_blocks[name].append(block["cpu"])
+                cost[name] = time.monotonic() - began
+                spent[name] += cost[name]
+                if round_index == 0:
+                    sizes[name] = block_plan(results, name, plan)
             if progress is not None:
                 progress(round_index + 1, ", ".join(sorted(active)))
         if plan.explain_calls:  # on the last arm: the working tree, as the command orders them
@@ -345,6 +370,30 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
             for name in results[head.arm.label].blocks:
                 results[head.arm.label].profiles[name] = head.call("profile", name=name, calls=plan.explain_calls)
         return results
+
+
+def block_plan(results: dict[str, ArmResult], name: str, plan: Plan) -> tuple[int, int]:
+    """(calls, warm calls) per block of ``name`` from its first round: fewer for an
+    expensive path, whose untimed preparation would otherwise take most of a run."""
+    first = [block[0] for result in results.values() for block in result.blocks.get(name, [])[:1] if block]
+    if first and stats.median(first) > EXPENSIVE_CALL_SECONDS:
+        return EXPENSIVE_BLOCK
+    return plan.block_size, plan.block_warmup
+
+
+def affordable(names: Sequence[str], spent: dict[str, float], cost: dict[str, float], budget: float) -> list[str]:
+    """Those of ``names`` (the paths still wanting rounds) whose next round fits in their
+    equal part of the budget: the ``budget`` seconds less what the other paths spent,
+    shared out evenly, a path that cannot fit its next round in its part leaving that
+    part to the rest. A cheap path thus gets many rounds, an expensive one few."""
+    chosen = list(names)
+    while chosen:
+        share = (budget - sum(seconds for name, seconds in spent.items() if name not in chosen)) / len(chosen)
+        fitting = [name for name in chosen if spent.get(name, 0.0) + cost.get(name, 0.0) <= share]
+        if fitting == chosen:
+            break
+        chosen = fitting
+    return chosen
 
 
 def _cores() -> int:
@@ -406,9 +455,11 @@ def arm_document(result: ArmResult, plan: Plan) -> dict[str, Any]:
         "method": {
             "rounds": plan.rounds,
             "max_rounds": plan.max_rounds,
+            "budget_s": plan.budget,
             "block_size": plan.block_size,
+            "expensive_block": {"above_ms": EXPENSIVE_CALL_SECONDS * 1000, "calls_and_warm": list(EXPENSIVE_BLOCK)},
             "warmup": plan.warmup,
-            "clock": "wall time per call (perf_counter), one worker process per arm, blocks interleaved",
+            "clock": "wall time per call (perf_counter), two worker processes per arm taking turns, blocks interleaved",
             "percentiles": "linear interpolation between closest ranks (Hyndman & Fan 7)",
         },
         "hot_paths": {name: path_document(result, name) for name in result.blocks if result.blocks[name]},

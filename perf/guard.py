@@ -3,20 +3,24 @@
 Both sides are measured on this machine in one run, interleaved (``perf.compare``), on
 wall-clock time per call. For each hot path (docs/perf.md "The SLO guard"):
 
-* the **floor**: the 10th percentile of every call the arm made (its blocks pooled).
-  On this machine the noise is delay that whole blocks suffer (a block of unchanged
-  code runs 1.5x slower now and then, whatever the arm); a change to the code moves
-  every call, the fastest ones included. The slowdown estimate is
-  ``ln(floor(head) / floor(base))``, its standard error a seeded bootstrap over
-  rounds (a round's two blocks drawn together);
+* the **floor**: how much slower the fastest calls got. A change to the code moves
+  every call, the fastest included, while this machine's noise is slow spells that
+  stretch whole blocks of calls (an unchanged block runs 1.5x slower now and then).
+  Two estimates of it, each ``ln(head / base)``, are combined with the weights that
+  make the combination steadiest in this run (``floor_estimate``): the 10th percentile
+  of every call of the arm (its blocks pooled), and the Hodges-Lehmann location of the
+  per-round log ratios of block minima (the arms of one round run seconds apart, and
+  on some machines share their slow spells). Its standard error is a seeded bootstrap
+  over rounds (a round's blocks drawn together);
 * a path **fails** when the estimate exceeds ``GATE`` (10%) *and* its one-sided 99%
   lower bound exceeds ``MARGIN`` (5%): clearly slower by more than the noise between two
   processes, not a noisy round or two;
 * the **median** is a backstop: the Hodges-Lehmann location of per-round log ratios
   of block medians, judged by the same rule. It catches a slowdown of most but not all
   calls, which leaves the floor where it was, at its own, coarser sensitivity;
-* a path whose floor verdict is still unclear after the minimum rounds gets more
-  rounds, up to the maximum (``undecided``);
+* a path whose floor verdict is still unclear after the minimum rounds, or whose
+  minimal detectable effect is above ``TARGET_MDE``, gets more rounds while the run's
+  time budget lasts (``undecided``, ``perf.compare``);
 * each verdict carries the run's **minimal detectable effect**: the smallest slowdown
   this run, with its own noise, would have caught 95% of the time;
 * a query count above the base's fails exactly, whatever the timings.
@@ -51,6 +55,9 @@ Z_POWER = 1.645
 #: underestimates the noise (seen here: 5 rounds of the whole suite on PostgreSQL
 #: flagged an unchanged transfer).
 MIN_PAIRED_ROUNDS = 8
+#: Rounds go on (within the run's budget) until a run could catch a 20% slowdown, the
+#: size of the sharpness proof's injection (20% of a request's own time).
+TARGET_MDE = 0.20
 
 OK = "ok"
 FASTER = "faster"
@@ -98,6 +105,10 @@ def _floor_log_ratio(rounds: Sequence[tuple[list[float], list[float]]]) -> float
     return math.log(stats.percentile(head, FLOOR_PERCENTILE) / stats.percentile(base, FLOOR_PERCENTILE))
 
 
+def _paired_minimum_log_ratio(rounds: Sequence[tuple[list[float], list[float]]]) -> float:
+    return stats.hodges_lehmann([math.log(min(head) / min(base)) for base, head in rounds])
+
+
 @dataclass(frozen=True)
 class Estimate:
     log_change: float
@@ -135,13 +146,23 @@ class Estimate:
 
 
 def floor_estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
-    """The slowdown of the floor (``FLOOR_PERCENTILE``), over the rounds both arms ran."""
+    """The slowdown of the fastest calls, over the rounds both arms ran.
+
+    Two estimates of it, weighted by their precision in this run: the pooled floor
+    (``FLOOR_PERCENTILE`` of every call) and the paired minimum (Hodges-Lehmann of the
+    per-round log ratio of block minima). Which one is steadier depends on the machine:
+    where slow spells hit whole blocks of one arm, the pooled floor; where they hit the
+    arms of a round together, the pairing (docs/perf.md "The statistic").
+    """
     rounds = [(base, head) for base, head in zip(base_blocks, head_blocks, strict=False) if base and head]
     if len(rounds) < MIN_PAIRED_ROUNDS:
         return None
+    draws = stats.bootstrap(rounds, [_floor_log_ratio, _paired_minimum_log_ratio])
+    floors, minima = [draw[0] for draw in draws], [draw[1] for draw in draws]
+    weight = stats.precision_weight(floors, minima)
     return Estimate(
-        log_change=_floor_log_ratio(rounds),
-        standard_error=stats.bootstrap_sd(rounds, _floor_log_ratio),
+        log_change=weight * _floor_log_ratio(rounds) + (1 - weight) * _paired_minimum_log_ratio(rounds),
+        standard_error=stats.sd([weight * a + (1 - weight) * b for a, b in zip(floors, minima, strict=True)]),
         rounds=len(rounds),
     )
 
@@ -195,8 +216,10 @@ def judge(
 
 
 def undecided(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> bool:
+    """Whether more rounds could change the verdict, or would make the run sharper than
+    ``TARGET_MDE``."""
     found = floor_estimate(base_blocks, head_blocks)
-    return found is None or not found.clear
+    return found is None or not found.clear or found.mde > TARGET_MDE
 
 
 def baseline_path(vendor: str) -> Path:

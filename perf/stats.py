@@ -58,14 +58,45 @@ def hodges_lehmann(values: Sequence[float]) -> float:
     return median([(values[i] + values[j]) / 2 for i in range(len(values)) for j in range(i, len(values))])
 
 
+def bootstrap(
+    values: Sequence[T],
+    estimators: Sequence[Callable[[Sequence[T]], float]],
+    *,
+    resamples: int = 400,
+    seed: int = 0,
+) -> list[tuple[float, ...]]:
+    """Each estimator on the same ``resamples`` resamples with replacement (seeded: the
+    same values always give the same answer): one tuple per resample."""
+    draw = random.Random(seed).choices  # noqa: S311 - resampling, not a secret
+    return [
+        tuple(estimator(sample) for estimator in estimators)
+        for sample in (draw(values, k=len(values)) for _ in range(resamples))
+    ]
+
+
+def sd(values: Sequence[float]) -> float:
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((value - mean) ** 2 for value in values) / (len(values) - 1))
+
+
 def bootstrap_sd(
     values: Sequence[T], estimator: Callable[[Sequence[T]], float], *, resamples: int = 400, seed: int = 0
 ) -> float:
-    """Standard deviation of ``estimator`` over ``resamples`` resamples with replacement
-    (seeded: the same values always give the same answer)."""
+    """Standard deviation of ``estimator`` over ``resamples`` resamples with replacement."""
     if len(values) < 2:
         return math.inf
-    draw = random.Random(seed).choices  # noqa: S311 - resampling, not a secret
-    estimates = [estimator(draw(values, k=len(values))) for _ in range(resamples)]
-    mean = sum(estimates) / len(estimates)
-    return math.sqrt(sum((value - mean) ** 2 for value in estimates) / (len(estimates) - 1))
+    return sd([draw for (draw,) in bootstrap(values, [estimator], resamples=resamples, seed=seed)])
+
+
+def precision_weight(a: Sequence[float], b: Sequence[float]) -> float:
+    """The weight ``w`` in [0, 1] that gives ``w * A + (1 - w) * B`` its smallest variance,
+    from paired draws of two estimates of the same quantity (inverse-variance
+    weighting, their covariance included)."""
+    mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
+    var_a = sum((x - mean_a) ** 2 for x in a)
+    var_b = sum((y - mean_b) ** 2 for y in b)
+    cov = sum((x - mean_a) * (y - mean_b) for x, y in zip(a, b, strict=True))
+    spread = var_a + var_b - 2 * cov
+    if spread <= 0:
+        return 0.5
+    return min(1.0, max(0.0, (var_b - cov) / spread))

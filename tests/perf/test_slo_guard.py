@@ -31,6 +31,7 @@ TARGET_PATH = "/api/tournaments/register/"
 PERCENT = 20
 #: CI can trade time for sensitivity; each run prints its minimal detectable effects.
 ROUNDS = int(os.environ.get("PERF_ROUNDS", compare.DEFAULT_ROUNDS))
+BUDGET = float(os.environ.get("PERF_BUDGET", compare.DEFAULT_BUDGET))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def run(baseline: dict) -> dict[str, compare.ArmResult]:
         except compare.BaseUnavailable as exc:
             pytest.fail(f"the base cannot be measured: {exc}", pytrace=False)
         arms = [base, compare.head_arm(), *(compare.head_arm([slowdown]) for slowdown in slowdowns)]
-        plan = compare.Plan(names=hot_path_names(), rounds=ROUNDS)
+        plan = compare.Plan(names=hot_path_names(), rounds=ROUNDS, budget=BUDGET)
         return compare.measure(arms, plan)
 
 

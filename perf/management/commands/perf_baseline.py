@@ -72,6 +72,13 @@ class Command(BaseCommand):
         parser.add_argument("--explain", action="store_true", help="plans of each hot path's costliest statements")
         parser.add_argument("--rounds", type=positive_int, default=compare.DEFAULT_ROUNDS, help="minimum rounds")
         parser.add_argument("--max-rounds", type=positive_int, default=compare.DEFAULT_MAX_ROUNDS)
+        parser.add_argument(
+            "--budget",
+            type=float,
+            default=compare.DEFAULT_BUDGET,
+            metavar="SECONDS",
+            help="timed seconds after which no path gets more than --rounds rounds",
+        )
         parser.add_argument("--block-size", type=positive_int, default=compare.DEFAULT_BLOCK_SIZE)
         parser.add_argument("--json", type=Path, help="write the run (raw samples, verdicts) as JSON")
         parser.add_argument("--html", type=Path, help="write a self-contained HTML report")
@@ -96,6 +103,7 @@ class Command(BaseCommand):
             names=names,
             rounds=options["rounds"],
             max_rounds=max(options["rounds"], options["max_rounds"]),
+            budget=options["budget"],
             block_size=options["block_size"],
             modules=options["modules"],
             explain_calls=explain.CALLS if options["explain"] else 0,
@@ -217,8 +225,9 @@ def format_table(head: dict[str, Any], base: dict[str, Any] | None, verdicts: li
     lines.append("p50/p95/p99: wall clock per call, the working tree" + (" measured beside the base." if base else "."))
     if base is not None:
         lines.append(
-            f"Δ: estimated slowdown against base {base['environment']['commit']} of the floor (the "
-            f"{guard.FLOOR_PERCENTILE}th percentile of every call); 99% ≥: its one-sided lower bound; MDE: the "
+            f"Δ: estimated slowdown against base {base['environment']['commit']} of the floor (the fastest "
+            f"calls: the {guard.FLOOR_PERCENTILE}th percentile and the paired block minima, weighted by "
+            "precision); 99% ≥: its one-sided lower bound; MDE: the "
             f"smallest slowdown this run would catch 95% of the time. Fails when Δ > {guard.GATE:.0%} and "
             f"99% ≥ > {guard.MARGIN:.0%}, when the median does the same (detail 'median'), or when queries grow."
         )

@@ -48,6 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--only", nargs="+", metavar="NAME", help="judge only these hot paths")
         parser.add_argument("--rounds", type=positive_int, default=compare.DEFAULT_ROUNDS)
         parser.add_argument("--max-rounds", type=positive_int, default=compare.DEFAULT_MAX_ROUNDS)
+        parser.add_argument("--budget", type=float, default=compare.DEFAULT_BUDGET, metavar="SECONDS")
         parser.add_argument("--max-false", type=int, help="noisy runs allowed (default: 1 per 20, rounded down)")
         parser.add_argument("--min-caught", type=int, help="sharp runs needed per kind (default: 19 per 20)")
         parser.add_argument("--json", type=Path, help="write every run's verdicts")
@@ -64,7 +65,9 @@ class Command(BaseCommand):
             kind: compare.head_arm([compare.Slowdown(kind=kind, percent=options["percent"], path=options["path"])])
             for kind in compare.SLOWDOWN_KINDS
         }
-        plan = compare.Plan(names=names, rounds=options["rounds"], max_rounds=options["max_rounds"])
+        plan = compare.Plan(
+            names=names, rounds=options["rounds"], max_rounds=options["max_rounds"], budget=options["budget"]
+        )
         record: list[dict[str, Any]] = []
         tally = {"noisy": 0, **dict.fromkeys(compare.SLOWDOWN_KINDS, 0)}
         for run in range(1, runs + 1):
