@@ -25,7 +25,7 @@ test: $(STAMP)  ## the whole fast suite, on whatever DATABASE_URL / REDIS_URL sa
 	DJANGO_ENV=test $(BIN)/pytest --durations=15
 
 perf: $(STAMP)  ## the perf suite: benchmarks + SLO guard (the baseline's commit re-measured beside the working tree)
-	DJANGO_ENV=test $(BIN)/pytest tests/perf
+	DJANGO_ENV=test $(BIN)/pytest tests/perf --durations=8
 
 perf-proof: $(STAMP)  ## RUNS=N runs of the guard's quiet/sharp proof (docs/perf.md)
 	DJANGO_ENV=test $(BIN)/python manage.py perf_proof --runs $${RUNS:-20}

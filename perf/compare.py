@@ -14,8 +14,8 @@ own factor. So every ``--compare`` re-measures the base here, now (asv ``continu
    round. Only one worker runs at a time; the others wait on their pipe;
 4. after ``rounds`` rounds, a path whose verdict is still unclear, or whose minimal
    detectable effect is above the guard's target, gets more rounds, up to
-   ``max_rounds``, the cheapest paths first, while the run's ``budget`` of seconds
-   lasts (``perf.guard``).
+   ``max_rounds``, while its next round fits in its equal part of the run's ``budget``
+   of seconds (``perf.guard``, ``affordable``).
 
 The clock is wall time per call, waits included: what a client waits for.
 """
@@ -53,9 +53,9 @@ BASE = "base"
 HEAD = "head"
 DEFAULT_ROUNDS = 12
 DEFAULT_MAX_ROUNDS = 80
-#: Seconds of timed rounds (set-up not included) after which a run gives no path more
-#: than ``rounds`` rounds: what bounds a run on a slow or noisy machine. The cheapest
-#: undecided paths get the extra rounds first.
+#: Seconds of timed rounds (set-up not included) within which a run's extra rounds must
+#: fit: what bounds a run on a slow or noisy machine. Each path still wanting rounds
+#: gets an equal part of it (``affordable``).
 DEFAULT_BUDGET = 240.0
 #: Calls per block, after ``block_warmup`` untimed ones. Short blocks: the noise is
 #: slow spells that stretch whole blocks, so more blocks beat longer ones (measured:
