@@ -59,14 +59,16 @@ DEFAULT_MAX_ROUNDS = 80
 DEFAULT_BUDGET = 240.0
 #: Calls per block, after ``block_warmup`` untimed ones. Short blocks: the noise is
 #: slow spells that stretch whole blocks, so more blocks beat longer ones (measured:
-#: 5 calls per block estimate as well as 10, at half the calls).
+#: the first 5 or 3 timed calls after 3 untimed ones estimate as well as 10). Three
+#: untimed calls, not fewer: with 1, finalization's estimates swung by +-10% and one
+#: proof run failed it at +43% on unchanged code (notes/issue-12.md).
 DEFAULT_BLOCK_SIZE = 5
 DEFAULT_WARMUP = 5
-DEFAULT_BLOCK_WARMUP = 2
+DEFAULT_BLOCK_WARMUP = 3
 #: A path whose calls take longer than this (finalization: each call needs a finished
 #: bracket, prepared untimed) gets blocks of ``EXPENSIVE_BLOCK`` (calls, warm calls).
 EXPENSIVE_CALL_SECONDS = 0.025
-EXPENSIVE_BLOCK = (3, 1)
+EXPENSIVE_BLOCK = (3, 3)
 #: Worker processes per arm, taking turns round by round (asv's ``processes = 2``): one
 #: process of unchanged code can stay several percent faster or slower than another for
 #: its whole life (memory layout; seen here: an unchanged transfer at +15%).
