@@ -152,7 +152,7 @@ def floor_estimate(base_blocks: list[list[float]], head_blocks: list[list[float]
     (``FLOOR_PERCENTILE`` of every call) and the paired minimum (Hodges-Lehmann of the
     per-round log ratio of block minima). Which one is steadier depends on the machine:
     where slow spells hit whole blocks of one arm, the pooled floor; where they hit the
-    arms of a round together, the pairing (docs/perf.md "The statistic").
+    arms of a round together, the pairing (docs/perf.md "The SLO guard").
     """
     rounds = [(base, head) for base, head in zip(base_blocks, head_blocks, strict=False) if base and head]
     if len(rounds) < MIN_PAIRED_ROUNDS:
