@@ -12,8 +12,9 @@ wall-clock time per call. For each hot path (docs/perf.md "The SLO guard"):
   per-round log ratios of block minima (the arms of one round run seconds apart, and
   on some machines share their slow spells). Its standard error is a seeded bootstrap
   over rounds (a round's blocks drawn together);
-* a path **fails** when the estimate exceeds ``GATE`` (10%) *and* its one-sided 99%
-  lower bound exceeds ``MARGIN`` (5%): clearly slower by more than the noise between two
+* a path **fails** when the estimate exceeds ``GATE`` (10%) *and* its one-sided lower
+  confidence bound (99% per test, 95% for the run: ``test_alpha``; Student's t over the
+  rounds) exceeds ``MARGIN`` (5%): clearly slower by more than the noise between two
   processes, not a noisy round or two;
 * the **median** is a backstop: the Hodges-Lehmann location of per-round log ratios
   of block medians, judged by the same rule. It catches a slowdown of most but not all
@@ -43,14 +44,20 @@ SCHEMA_VERSION = 2
 READABLE_SCHEMAS = {1, SCHEMA_VERSION}
 #: A path fails when it is estimated more than 10% slower than the base ...
 GATE = 0.10
-#: ... and the one-sided 99% lower bound of that estimate is above 5%. The bootstrap sees
-#: the noise between rounds, not the few percent by which one worker process can stay
-#: faster than another for a whole run (seen here: an unchanged transfer at +12%, lower
-#: bound +3.5%, after 30 rounds); the margin absorbs that.
+#: ... and the one-sided lower confidence bound of that estimate is above 5%. The
+#: bootstrap sees the noise between rounds, not the few percent by which one worker
+#: process can stay faster than another for a whole run (seen here: an unchanged transfer
+#: at +12%, lower bound +3.5%, after 30 rounds); the margin absorbs that.
 MARGIN = 0.05
-Z_CONFIDENCE = 2.326
+#: The bound's confidence: 99% per test, and no less than 95% for the whole run. A run
+#: makes two tests per hot path (the floor, the median), so with 7 paths each is at
+#: 1 - 0.05/14 = 99.64% (Bonferroni): a run of unchanged code fails at most 1 time in 20
+#: whatever the number of paths, if the standard errors are honest. At 99% per test,
+#: 14 tests could fail an unchanged tree in up to 1 - 0.99^14 = 13% of runs.
+TEST_ALPHA = 0.01
+RUN_ALPHA = 0.05
 #: The minimal detectable effect is the slowdown caught with 95% probability.
-Z_POWER = 1.645
+POWER = 0.95
 #: Rounds needed before a timing verdict is given at all: a bootstrap of fewer rounds
 #: underestimates the noise (seen here: 5 rounds of the whole suite on PostgreSQL
 #: flagged an unchanged transfer).
@@ -58,6 +65,13 @@ MIN_PAIRED_ROUNDS = 8
 #: Rounds go on (within the run's budget) until a run could catch a 20% slowdown, the
 #: size of the sharpness proof's injection (20% of a request's own time).
 TARGET_MDE = 0.20
+TESTS_PER_PATH = 2
+
+
+def test_alpha(paths: int) -> float:
+    """The false-alarm rate each test of a run judging ``paths`` hot paths is held to."""
+    return min(TEST_ALPHA, RUN_ALPHA / (TESTS_PER_PATH * max(paths, 1)))
+
 
 OK = "ok"
 FASTER = "faster"
@@ -76,7 +90,7 @@ class Verdict:
     name: str
     status: str
     change: float | None = None  # estimated slowdown: +0.12 is 12% slower than the base
-    low: float | None = None  # one-sided 99% lower bound of ``change``
+    low: float | None = None  # one-sided lower confidence bound of ``change`` (``test_alpha``)
     mde: float | None = None  # minimal detectable effect of this run
     rounds: int = 0
     queries: tuple[int, int] | None = None  # (base, head)
@@ -111,9 +125,25 @@ def _paired_minimum_log_ratio(rounds: Sequence[tuple[list[float], list[float]]])
 
 @dataclass(frozen=True)
 class Estimate:
+    """A slowdown estimate (``ln(head / base)``) with its standard error over ``rounds``
+    paired rounds, judged as one of the tests of a run judging ``paths`` hot paths.
+
+    Its bounds use Student's t with ``rounds - 1`` degrees of freedom, not the normal:
+    with 8 to 30 rounds the standard error is itself an estimate (at 8 rounds the 99%
+    quantile is 3.00, not 2.33)."""
+
     log_change: float
     standard_error: float
     rounds: int
+    paths: int = 1
+
+    @property
+    def confidence_quantile(self) -> float:
+        return stats.t_quantile(1 - test_alpha(self.paths), self.rounds - 1)
+
+    @property
+    def power_quantile(self) -> float:
+        return stats.t_quantile(POWER, self.rounds - 1)
 
     @property
     def change(self) -> float:
@@ -121,18 +151,18 @@ class Estimate:
 
     @property
     def low(self) -> float:
-        return math.expm1(self.log_change - Z_CONFIDENCE * self.standard_error)
+        return math.expm1(self.log_change - self.confidence_quantile * self.standard_error)
 
     @property
     def high(self) -> float:
-        return math.expm1(self.log_change + Z_CONFIDENCE * self.standard_error)
+        return math.expm1(self.log_change + self.confidence_quantile * self.standard_error)
 
     @property
     def mde(self) -> float:
         """The true slowdown that ``judge`` catches with 95% probability: the estimate must
-        clear both the gate and the margin plus 2.326 standard errors."""
-        threshold = max(math.log1p(GATE), math.log1p(MARGIN) + Z_CONFIDENCE * self.standard_error)
-        return math.expm1(threshold + Z_POWER * self.standard_error)
+        clear both the gate and the margin plus the confidence quantile's standard errors."""
+        threshold = max(math.log1p(GATE), math.log1p(MARGIN) + self.confidence_quantile * self.standard_error)
+        return math.expm1(threshold + self.power_quantile * self.standard_error)
 
     @property
     def regressed(self) -> bool:
@@ -142,40 +172,56 @@ class Estimate:
     def clear(self) -> bool:
         """More rounds would not change the verdict: the interval lies on one side of the gate."""
         gate = math.log1p(GATE)
-        return abs(self.log_change - gate) > Z_CONFIDENCE * self.standard_error
+        return abs(self.log_change - gate) > self.confidence_quantile * self.standard_error
 
 
-def floor_estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
+def _bootstrap_sd(draws: Sequence[float], rounds: int) -> float:
+    """The bootstrap's standard deviation, scaled by sqrt(n / (n - 1)): resampling n rounds
+    sees (n - 1) / n of their variance."""
+    return stats.sd(draws) * math.sqrt(rounds / (rounds - 1))
+
+
+def floor_estimate(
+    base_blocks: list[list[float]], head_blocks: list[list[float]], *, paths: int = 1
+) -> Estimate | None:
     """The slowdown of the fastest calls, over the rounds both arms ran.
 
     Two estimates of it, weighted by their precision in this run: the pooled floor
     (``FLOOR_PERCENTILE`` of every call) and the paired minimum (Hodges-Lehmann of the
     per-round log ratio of block minima). Which one is steadier depends on the machine:
     where slow spells hit whole blocks of one arm, the pooled floor; where they hit the
-    arms of a round together, the pairing (docs/perf.md "The SLO guard").
+    arms of a round together, the pairing (docs/perf.md "The SLO guard"). The weight is
+    chosen on half of the bootstrap's resamples and the standard error measured on the
+    other half: a weight chosen to make the same draws steadiest would understate it.
     """
     rounds = [(base, head) for base, head in zip(base_blocks, head_blocks, strict=False) if base and head]
     if len(rounds) < MIN_PAIRED_ROUNDS:
         return None
     draws = stats.bootstrap(rounds, [_floor_log_ratio, _paired_minimum_log_ratio])
-    floors, minima = [draw[0] for draw in draws], [draw[1] for draw in draws]
-    weight = stats.precision_weight(floors, minima)
+    choosing, measuring = draws[0::2], draws[1::2]
+    weight = stats.precision_weight([draw[0] for draw in choosing], [draw[1] for draw in choosing])
+    combined = [weight * floor + (1 - weight) * minimum for floor, minimum in measuring]
     return Estimate(
         log_change=weight * _floor_log_ratio(rounds) + (1 - weight) * _paired_minimum_log_ratio(rounds),
-        standard_error=stats.sd([weight * a + (1 - weight) * b for a, b in zip(floors, minima, strict=True)]),
+        standard_error=_bootstrap_sd(combined, len(rounds)),
         rounds=len(rounds),
+        paths=paths,
     )
 
 
-def median_estimate(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> Estimate | None:
+def median_estimate(
+    base_blocks: list[list[float]], head_blocks: list[list[float]], *, paths: int = 1
+) -> Estimate | None:
     """The slowdown of the typical call: Hodges-Lehmann of per-round block-median log ratios."""
     ratios = round_log_ratios(base_blocks, head_blocks)
     if len(ratios) < MIN_PAIRED_ROUNDS:
         return None
+    draws = [draw for (draw,) in stats.bootstrap(ratios, [stats.hodges_lehmann])]
     return Estimate(
         log_change=stats.hodges_lehmann(ratios),
-        standard_error=stats.bootstrap_sd(ratios, stats.hodges_lehmann),
+        standard_error=_bootstrap_sd(draws, len(ratios)),
         rounds=len(ratios),
+        paths=paths,
     )
 
 
@@ -186,11 +232,13 @@ def judge(
     head_blocks: list[list[float]],
     base_queries: int | None,
     head_queries: int,
+    paths: int = 1,
 ) -> Verdict:
+    """The verdict on one hot path, one of ``paths`` judged in this run."""
     if base_blocks is None or base_queries is None:
         return Verdict(name, NEW, detail="not in the base: nothing to compare with")
     queries = (base_queries, head_queries)
-    found = floor_estimate(base_blocks, head_blocks)
+    found = floor_estimate(base_blocks, head_blocks, paths=paths)
     numbers: dict[str, Any] = {}
     if found is not None:
         numbers = {"change": found.change, "low": found.low, "mde": found.mde, "rounds": found.rounds}
@@ -199,13 +247,13 @@ def judge(
         return Verdict(name, QUERY_GROWTH, queries=queries, detail=detail, **numbers)
     if found is None:
         return Verdict(name, OK, queries=queries, detail=f"fewer than {MIN_PAIRED_ROUNDS} rounds: not judged")
-    typical = median_estimate(base_blocks, head_blocks)
+    typical = median_estimate(base_blocks, head_blocks, paths=paths)
     detail = ""
     if found.regressed:
         status = REGRESSION
     elif typical is not None and typical.regressed:
         status = REGRESSION
-        detail = f"median {typical.change:+.1%} (99% ≥ {typical.low:+.1%}): most calls slower, not the fastest"
+        detail = f"median {typical.change:+.1%} (low {typical.low:+.1%}): most calls slower, not the fastest"
     elif found.change > GATE:
         status = SLOWER
     elif found.change < -GATE and found.high < -MARGIN:
@@ -215,10 +263,10 @@ def judge(
     return Verdict(name, status, queries=queries, detail=detail, **numbers)
 
 
-def undecided(base_blocks: list[list[float]], head_blocks: list[list[float]]) -> bool:
+def undecided(base_blocks: list[list[float]], head_blocks: list[list[float]], *, paths: int = 1) -> bool:
     """Whether more rounds could change the verdict, or would make the run sharper than
     ``TARGET_MDE``."""
-    found = floor_estimate(base_blocks, head_blocks)
+    found = floor_estimate(base_blocks, head_blocks, paths=paths)
     return found is None or not found.clear or found.mde > TARGET_MDE
 
 

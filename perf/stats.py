@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from statistics import NormalDist
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -86,6 +87,22 @@ def bootstrap_sd(
     if len(values) < 2:
         return math.inf
     return sd([draw for (draw,) in bootstrap(values, [estimator], resamples=resamples, seed=seed)])
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t with ``df`` degrees of freedom: the Cornish-Fisher
+    expansion about the normal quantile to 1/df^4 (Abramowitz & Stegun 26.7.5), within
+    0.1% of the exact value for ``df >= 7`` at the tails the guard uses."""
+    if df < 1:
+        raise ValueError(f"t quantile with {df} degrees of freedom")
+    z = NormalDist().inv_cdf(p)
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+        + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * df**4)
+    )
 
 
 def precision_weight(a: Sequence[float], b: Sequence[float]) -> float:

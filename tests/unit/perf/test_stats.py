@@ -177,12 +177,42 @@ def test_a_clear_verdict_stays_undecided_while_the_run_is_too_blunt() -> None:
 
 
 def test_the_minimal_detectable_effect_grows_with_the_noise() -> None:
-    quiet = guard.Estimate(log_change=0.0, standard_error=0.02, rounds=20)
+    # 20 rounds: Student's t with 19 degrees of freedom, 2.539 at 99% and 1.729 at 95%.
+    quiet = guard.Estimate(log_change=0.0, standard_error=0.015, rounds=20)
     noisy = guard.Estimate(log_change=0.0, standard_error=0.06, rounds=20)
-    assert quiet.mde == pytest.approx(math.expm1(math.log1p(guard.GATE) + guard.Z_POWER * 0.02))
-    assert noisy.mde == pytest.approx(
-        math.expm1(math.log1p(guard.MARGIN) + (guard.Z_CONFIDENCE + guard.Z_POWER) * 0.06)
-    )
+    assert quiet.mde == pytest.approx(math.expm1(math.log1p(guard.GATE) + 1.729 * 0.015), rel=1e-3)
+    assert noisy.mde == pytest.approx(math.expm1(math.log1p(guard.MARGIN) + (2.539 + 1.729) * 0.06), rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("p", "df", "table"),
+    [
+        (0.95, 7, 1.895),
+        (0.99, 7, 2.998),
+        (0.995, 13, 3.012),
+        (0.999, 20, 3.552),
+        (0.99, 30, 2.457),
+        (0.99, 1000, 2.330),
+    ],
+)
+def test_t_quantiles_match_the_tables(p: float, df: int, table: float) -> None:
+    assert stats.t_quantile(p, df) == pytest.approx(table, abs=0.002)
+
+
+def test_the_run_shares_out_its_false_alarm_rate_among_its_paths() -> None:
+    assert guard.test_alpha(1) == guard.TEST_ALPHA  # one path: each of its two tests at 99%
+    assert guard.test_alpha(7) == pytest.approx(0.05 / 14)
+    alone = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=30)
+    among_seven = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=30, paths=7)
+    assert among_seven.low < alone.low
+    assert among_seven.mde > alone.mde
+
+
+def test_few_rounds_widen_the_bound() -> None:
+    # The same standard error over 8 rounds is itself less certain than over 80.
+    few = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=8)
+    many = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=80)
+    assert few.low < many.low
 
 
 @pytest.mark.parametrize(
