@@ -280,27 +280,23 @@ class Plan:
     seed: int = 0
 
 
-def needs_more_rounds(results: dict[str, ArmResult], name: str, *, paths: int = 1) -> bool:
-    """Whether any arm's verdict on ``name`` (one of ``paths`` judged) is still unclear: the
-    working tree against the base, a slowed working tree against the working tree (the
-    injection's reference)."""
+def needs_more_rounds(results: dict[str, ArmResult], name: str) -> bool:
+    """Whether any arm's verdict on ``name`` is still unclear: the working tree against the
+    base, a slowed working tree against the working tree (the injection's reference)."""
     base = results[BASE].blocks.get(name)
     if base is None:
         return False
     reference = {label: HEAD if label != HEAD and HEAD in results else BASE for label in results if label != BASE}
     return any(
-        guard.undecided(results[reference[label]].blocks[name], results[label].blocks[name], paths=paths)
-        for label in reference
+        guard.undecided(results[reference[label]].blocks[name], results[label].blocks[name]) for label in reference
     )
 
 
 def verdicts(
     results: dict[str, ArmResult], label: str, names: Sequence[str], *, against: str = BASE
 ) -> list[guard.Verdict]:
-    """The guard's verdict on each of ``names``: arm ``label`` against arm ``against`` (the base),
-    each path one of the run's ``len(names)`` (the run's false-alarm rate is shared out)."""
+    """The guard's verdict on each of ``names``: arm ``label`` against arm ``against`` (the base)."""
     base, head = results[against], results[label]
-    judged = [name for name in names if name in head.blocks]
     return [
         guard.judge(
             name,
@@ -308,9 +304,9 @@ def verdicts(
             head_blocks=head.blocks[name],
             base_queries=len(base.query_logs[name]) if name in base.query_logs else None,
             head_queries=len(head.query_logs[name]),
-            paths=len(judged),
         )
-        for name in judged
+        for name in names
+        if name in head.blocks
     ]
 
 
@@ -334,10 +330,9 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
             workers.append(processes)
         results = {arm.label: ArmResult(arm=arm) for arm in arms}
         # Set-up (untimed) runs in waves: every arm's first process at the same time, then
-        # every arm's second. Processes set up together stay alike for their whole life,
-        # and a round pairs the arms' processes of one wave. Set up arm after arm, two
-        # arms of the same code differed by 6-7% (SD) per run, twice the bootstrap's
-        # standard error (docs/perf.md "Set-up in waves").
+        # every arm's second; a round pairs the arms' processes of one wave. Set up arm
+        # after arm, two arms of the same code were apart by about 7% (SD) for a whole
+        # run, twice the bootstrap's standard error (docs/perf.md "Set-up in waves").
         waves = list(zip(*workers, strict=True)) if len(workers) > 1 else [tuple(workers[0])]
         with ThreadPoolExecutor(max_workers=max(len(wave) for wave in waves)) as pool:
             for wave in waves:
@@ -345,13 +340,12 @@ def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None
                 for worker, answer in zip(wave, answers, strict=True):
                     _record_setup(results[worker.arm.label], answer)
         active = [name for name in plan.names if name in results[arms[-1].label].blocks]
-        judged = len(active)
         sizes = dict.fromkeys(active, (plan.block_size, plan.block_warmup))
         cost: dict[str, float] = {}  # seconds of each path's last round, every arm
         spent = dict.fromkeys(active, 0.0)  # seconds of each path's rounds so far
         for round_index in range(plan.max_rounds):
             if round_index >= plan.rounds:
-                wanted = [name for name in active if comparing and needs_more_rounds(results, name, paths=judged)]
+                wanted = [name for name in active if comparing and needs_more_rounds(results, name)]
                 active = affordable(wanted, spent, cost, plan.budget)
             if not active:
                 break

@@ -199,15 +199,6 @@ def test_t_quantiles_match_the_tables(p: float, df: int, table: float) -> None:
     assert stats.t_quantile(p, df) == pytest.approx(table, abs=0.002)
 
 
-def test_the_run_shares_out_its_false_alarm_rate_among_its_paths() -> None:
-    assert guard.test_alpha(1) == guard.TEST_ALPHA  # one path: each of its two tests at 99%
-    assert guard.test_alpha(7) == pytest.approx(0.05 / 14)
-    alone = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=30)
-    among_seven = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=30, paths=7)
-    assert among_seven.low < alone.low
-    assert among_seven.mde > alone.mde
-
-
 def test_few_rounds_widen_the_bound() -> None:
     # The same standard error over 8 rounds is itself less certain than over 80.
     few = guard.Estimate(log_change=0.15, standard_error=0.03, rounds=8)
