@@ -43,7 +43,7 @@ SCHEMA_VERSION = 2
 READABLE_SCHEMAS = {1, SCHEMA_VERSION}
 #: A path fails when it is estimated more than 10% slower than the base ...
 GATE = 0.10
-#: ... and the one-sided lower confidence bound of that estimate is above 5%. The
+#: ... and the one-sided 99% lower bound of that estimate is above 5%. The
 #: bootstrap sees the noise between rounds, not the few percent by which one worker
 #: process can stay faster than another for a whole run (seen here: an unchanged transfer
 #: at +12%, lower bound +3.5%, after 30 rounds); the margin absorbs that.
@@ -65,7 +65,6 @@ MIN_PAIRED_ROUNDS = 8
 #: Rounds go on (within the run's budget) until a run could catch a 20% slowdown, the
 #: size of the sharpness proof's injection (20% of a request's own time).
 TARGET_MDE = 0.20
-
 
 OK = "ok"
 FASTER = "faster"

@@ -80,15 +80,6 @@ def sd(values: Sequence[float]) -> float:
     return math.sqrt(sum((value - mean) ** 2 for value in values) / (len(values) - 1))
 
 
-def bootstrap_sd(
-    values: Sequence[T], estimator: Callable[[Sequence[T]], float], *, resamples: int = 400, seed: int = 0
-) -> float:
-    """Standard deviation of ``estimator`` over ``resamples`` resamples with replacement."""
-    if len(values) < 2:
-        return math.inf
-    return sd([draw for (draw,) in bootstrap(values, [estimator], resamples=resamples, seed=seed)])
-
-
 def t_quantile(p: float, df: int) -> float:
     """The ``p`` quantile of Student's t with ``df`` degrees of freedom: the Cornish-Fisher
     expansion about the normal quantile to 1/df^4 (Abramowitz & Stegun 26.7.5), within

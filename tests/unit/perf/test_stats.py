@@ -47,11 +47,10 @@ def test_hodges_lehmann_is_the_median_of_pairwise_means() -> None:
     assert stats.hodges_lehmann([1.0] * 8 + [100.0]) == 1.0
 
 
-def test_bootstrap_sd_is_seeded_and_zero_for_constant_values() -> None:
-    values = [0.1, 0.3, -0.2, 0.0, 0.25, -0.1]
-    assert stats.bootstrap_sd(values, stats.median) == stats.bootstrap_sd(values, stats.median)
-    assert stats.bootstrap_sd([2.0] * 6, stats.median) == 0.0
-    assert stats.bootstrap_sd([2.0], stats.median) == math.inf
+def test_the_bootstrap_is_seeded_and_flat_for_constant_values() -> None:
+    values = [1.0, 2.0, 3.0, 4.0, 10.0]
+    assert stats.bootstrap(values, [stats.median]) == stats.bootstrap(values, [stats.median])
+    assert {draw for (draw,) in stats.bootstrap([2.0] * 6, [stats.median])} == {2.0}
 
 
 def blocks(per_round: list[float], *, size: int = 5) -> list[list[float]]:
