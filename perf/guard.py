@@ -53,8 +53,8 @@ MARGIN = 0.05
 #: rare. To fail, an unchanged path must read above 5% + t·se; at se = 8%, 12 rounds
 #: (t = 2.72) that is 3.3 standard errors, about 1 in 2 000 tests, or 0.7% of runs of 14.
 #: What fails unchanged code is a standard error too small for the truth, which sharing
-#: out would hide at the cost of every path's sensitivity (measured: on PostgreSQL, with
-#: 12-14 rounds in the budget, a +24% slowdown then went uncaught).
+#: out does not mend, while it costs every path sensitivity (t of 3.3 instead of 2.65 at
+#: 13 rounds; notes/issue-12.md, fifth session).
 CONFIDENCE = 0.99
 #: The minimal detectable effect is the slowdown caught with 95% probability.
 POWER = 0.95
