@@ -280,15 +280,20 @@ class Plan:
     seed: int = 0
 
 
+def references(labels: Sequence[str]) -> dict[str, str]:
+    """Each judged arm and the arm it is judged against: the working tree against the
+    base, a slowed working tree against the unslowed one (the injection's reference), or
+    against the base when the run has no unslowed working tree."""
+    pairs = {label: HEAD if label != HEAD and HEAD in labels else BASE for label in labels if label != BASE}
+    return {label: reference for label, reference in pairs.items() if reference in labels}
+
+
 def needs_more_rounds(results: dict[str, ArmResult], name: str) -> bool:
-    """Whether any arm's verdict on ``name`` is still unclear: the working tree against the
-    base, a slowed working tree against the working tree (the injection's reference)."""
-    base = results[BASE].blocks.get(name)
-    if base is None:
-        return False
-    reference = {label: HEAD if label != HEAD and HEAD in results else BASE for label in results if label != BASE}
+    """Whether any arm's verdict on ``name`` against its reference is still unclear."""
     return any(
-        guard.undecided(results[reference[label]].blocks[name], results[label].blocks[name]) for label in reference
+        guard.undecided(results[reference].blocks[name], results[label].blocks[name])
+        for label, reference in references(list(results)).items()
+        if name in results[reference].blocks and name in results[label].blocks
     )
 
 
@@ -313,10 +318,11 @@ def verdicts(
 def measure(arms: Sequence[Arm], plan: Plan, *, progress: Progress | None = None) -> dict[str, ArmResult]:
     """Time ``plan.names`` on every arm, interleaved; returns results by arm label.
 
-    With a base arm, a path whose verdict is unclear after ``plan.rounds`` gets more
-    rounds, up to ``plan.max_rounds``; alone, an arm runs exactly ``plan.rounds``.
+    With arms to judge (``references``), a path whose verdict is unclear after
+    ``plan.rounds`` gets more rounds, up to ``plan.max_rounds``; alone, an arm runs
+    exactly ``plan.rounds``.
     """
-    comparing = any(arm.label == BASE for arm in arms)
+    comparing = bool(references([arm.label for arm in arms]))
     shuffle = random.Random(plan.seed).shuffle  # noqa: S311 - an order, not a secret
     with ExitStack() as stack, scratch_directory() as scratch:
         workers: list[list[WorkerProcess]] = []

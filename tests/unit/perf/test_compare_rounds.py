@@ -24,6 +24,22 @@ def test_an_expensive_path_gets_short_blocks_after_its_first_round() -> None:
     assert compare.block_plan(measured, "dear", plan) == compare.EXPENSIVE_BLOCK
 
 
+@pytest.mark.parametrize(
+    ("labels", "judged"),
+    [
+        (["base", "head"], {"head": "base"}),
+        (["base", "head", "head+cpu"], {"head": "base", "head+cpu": "head"}),
+        (["head", "head+cpu", "head+wait"], {"head+cpu": "head", "head+wait": "head"}),
+        (["base", "head+cpu"], {"head+cpu": "base"}),
+        (["head"], {}),
+    ],
+)
+def test_each_arm_is_judged_against_the_base_or_the_unslowed_working_tree(
+    labels: list[str], judged: dict[str, str]
+) -> None:
+    assert compare.references(labels) == judged
+
+
 def test_each_path_wanting_rounds_gets_an_equal_part_of_the_budget() -> None:
     cost = {"registration": 1.0, "transfer": 0.5, "finalization": 6.0}
     names = ["finalization", "registration", "transfer"]
