@@ -6,6 +6,7 @@ from accounts.admin import OrganizerReadOnlyAdmin, OrganizerReadOnlyInline
 from core.errors import DomainError
 from tournaments import services
 from tournaments.models import (
+    AuditEntry,
     Match,
     PlayerSkill,
     Registration,
@@ -112,3 +113,11 @@ class TournamentParticipationAdmin(OrganizerReadOnlyAdmin):
 class TournamentBadgeAdmin(OrganizerReadOnlyAdmin):
     list_display = ["tournament", "user", "badge_type", "awarded_at"]
     list_select_related = ["tournament", "user"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(OrganizerReadOnlyAdmin):
+    list_display = ["created_at", "tournament", "action", "actor", "match", "reason"]
+    list_select_related = ["tournament", "actor", "match"]
+    list_filter = ["action"]
+    search_fields = ["tournament__name", "actor__username"]

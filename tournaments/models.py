@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 User = settings.AUTH_USER_MODEL
 
@@ -245,6 +246,48 @@ class ResultReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.match_id} side {self.side}: {self.score_a}-{self.score_b}"
+
+
+class AuditAction(models.TextChoices):
+    TOURNAMENT_CREATED = "tournament.created", "Tournament created"
+    TOURNAMENT_OPENED = "tournament.opened", "Registration opened"
+    TOURNAMENT_CLOSED = "tournament.closed", "Registration closed"
+    TOURNAMENT_STARTED = "tournament.started", "Tournament started"
+    TOURNAMENT_CANCELLED = "tournament.cancelled", "Tournament cancelled"
+    TOURNAMENT_FINALIZED = "tournament.finalized", "Tournament finalized"
+    RESULT_REPORTED = "match.reported", "Result reported"
+    RESULT_CONFIRMED = "match.confirmed", "Result confirmed"
+    RESULT_DISPUTED = "match.disputed", "Result disputed"
+    MATCH_RESOLVED = "match.resolved", "Dispute resolved"
+    MATCH_FORFEITED = "match.forfeited", "Match forfeited"
+    MATCH_OVERRIDDEN = "match.overridden", "Result overridden"
+    MATCH_RESET = "match.reset", "Match reset"
+
+
+class AuditEntry(models.Model):
+    """Who did what to a tournament or one of its matches, and the state before and after.
+
+    Written by the service that makes the change, in its transaction (``services.audit``):
+    an entry exists exactly when its change committed. Never updated or deleted.
+    """
+
+    tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="+")
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # None: the system (``manage.py finalize_tournament``).
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["tournament", "-created_at", "-id"], name="audit_tournament_newest")]
+        constraints = [models.CheckConstraint(condition=_in("action", AuditAction), name="audit_action_valid")]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.tournament_id} {self.action} by {self.actor_id}"
 
 
 class PlayerSkill(models.Model):

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from tournaments.apis.audit import TournamentAuditListApi
 from tournaments.apis.finalization import TournamentFinalizeApi
 from tournaments.apis.matches import (
     MatchDetailApi,
@@ -38,6 +39,7 @@ urlpatterns = [
     path("tournaments/<id:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),
     path("tournaments/<id:tournament_id>/cancel/", TournamentCancelApi.as_view(), name="tournament-cancel"),
     path("tournaments/<id:tournament_id>/check-in/", RegistrationCheckInApi.as_view(), name="tournament-check-in"),
+    path("tournaments/<id:tournament_id>/audit/", TournamentAuditListApi.as_view(), name="tournament-audit"),
     path("tournaments/<id:tournament_id>/finalize/", TournamentFinalizeApi.as_view(), name="tournament-finalize"),
     path("tournaments/<id:tournament_id>/prize-pool/", PrizePoolFundApi.as_view(), name="tournament-prize-pool-fund"),
     # Registrations.

@@ -32,8 +32,9 @@ from economy.models import LedgerEntry, LedgerTransaction
 from realtime.events import TOURNAMENT_CANCELLED, publish_on_commit
 from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_lock
-from tournaments.models import Registration, RosterEntry, Tournament, TournamentStatus
+from tournaments.models import AuditAction, Registration, RosterEntry, Tournament, TournamentStatus
 from tournaments.policies import tournament_run_require
+from tournaments.services.audit import audit_record
 
 PIPELINE = "cancellation"
 CANCELLABLE = (
@@ -78,6 +79,7 @@ def tournament_cancel(*, actor: User, tournament_id: int, reason: str) -> Cancel
         raise Conflict(
             f"A {tournament.status} tournament cannot be cancelled.", code=ErrorCode.TOURNAMENT_NOT_CANCELLABLE
         )
+    before = {"status": tournament.status}
     now = timezone.now()
     Tournament.objects.filter(pk=tournament.pk).update(
         status=TournamentStatus.CANCELLED, cancelled_at=now, cancelled_by=actor, cancel_reason=reason
@@ -113,6 +115,14 @@ def tournament_cancel(*, actor: User, tournament_id: int, reason: str) -> Cancel
             pool_id=tournament.prize_pool_id,
         )
         returned = sum(coins for user_id, coins in funders if f"pool_refund:{tournament.pk}:{user_id}" in paid)
+    audit_record(
+        tournament_id=tournament.pk,
+        action=AuditAction.TOURNAMENT_CANCELLED,
+        actor=actor,
+        before=before,
+        after={"status": tournament.status, "refunded_registrations": len(refunded), "returned_funding": returned},
+        reason=reason,
+    )
     publish_on_commit(
         tournament_id=tournament.pk, type=TOURNAMENT_CANCELLED, data={"status": tournament.status, "reason": reason}
     )

@@ -61,7 +61,14 @@ from tournaments.locks import (
     season_lock,
     tournament_lock,
 )
-from tournaments.models import MatchStatus, PlayerSkill, Tournament, TournamentBadge, TournamentParticipation
+from tournaments.models import (
+    AuditAction,
+    MatchStatus,
+    PlayerSkill,
+    Tournament,
+    TournamentBadge,
+    TournamentParticipation,
+)
 from tournaments.policies import tournament_run_check
 from tournaments.selectors.finalization import (
     finalization_bracket,
@@ -69,6 +76,7 @@ from tournaments.selectors.finalization import (
     finalization_tournament_get,
     opponent_rating_averages,
 )
+from tournaments.services.audit import audit_record
 from tournaments.services.prize_pools import prizes_pay
 
 PIPELINE = "reward"
@@ -124,7 +132,20 @@ def tournament_finalize(*, tournament_id: int, actor: User | None = None) -> Fin
     prizes_pay(tournament=tournament, awards=awarded, caller=f"{CALLER}.prizes")
     _rewards_pay(tournament_id=tournament_id, awards=awarded)
     _status_compare_and_swap(tournament=tournament)
-    return _result_publish(tournament_id=tournament_id, awards=awards, awarded=awarded)
+    result = _result_publish(tournament_id=tournament_id, awards=awards, awarded=awarded)
+    audit_record(
+        tournament_id=tournament_id,
+        action=AuditAction.TOURNAMENT_FINALIZED,
+        actor=actor,
+        before={"status": tournament.status},
+        after={
+            "status": result.status,
+            "placements": {str(team): placement for team, placement in result.placements.items()},
+            "players_rewarded": result.players_rewarded,
+            "coins_awarded": result.coins_awarded,
+        },
+    )
+    return result
 
 
 def _tournament_for(*, tournament_id: int, actor: User | None) -> Mapping[str, Any]:

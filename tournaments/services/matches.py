@@ -20,9 +20,10 @@ from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_FORFEITED, MATCH_RESOLVED, publish_on_commit
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
-from tournaments.models import Match, Registration, ResultReport, Tournament
+from tournaments.models import AuditAction, Match, Registration, ResultReport, Tournament
 from tournaments.policies import may_run, tournament_run_check
 from tournaments.series import InvalidSeries, best_of_for, series_score
+from tournaments.services.audit import audit_match, audit_record, match_state
 from tournaments.services.registrations import (
     registrations_apply_check_in,
     registrations_no_show_publish,
@@ -151,6 +152,13 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
     registrations_no_show_publish(tournament_id=tournament_id, team_ids=no_shows)
+    audit_record(
+        tournament_id=tournament_id,
+        action=AuditAction.TOURNAMENT_STARTED,
+        actor=actor,
+        before={"status": tournament.status},
+        after={"status": Tournament.Status.LIVE, "team_ids": team_ids, "no_show_team_ids": no_shows},
+    )
     tournament.status = Tournament.Status.LIVE
     return tournament
 
@@ -297,17 +305,21 @@ def match_result_submit(
     reports[side] = ResultReport.objects.create(
         match_id=match_id, side=side, reported_by_id=actor.pk, score_a=score_a, score_b=score_b, games=played
     )
+    before = match_state(locked)
     if theirs is None:
         _match_transition(match=locked, old=Match.Status.SCHEDULED, new=Match.Status.AWAITING_CONFIRMATION)
-        return ResultSubmission(match=locked, outcome=Outcome.AWAITING_CONFIRMATION)
-    if (theirs.score_a, theirs.score_b, theirs.games) == (score_a, score_b, played):
+        outcome, action = Outcome.AWAITING_CONFIRMATION, AuditAction.RESULT_REPORTED
+    elif (theirs.score_a, theirs.score_b, theirs.games) == (score_a, score_b, played):
         _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_result_submit")
         publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_CONFIRMED, data=_event_data(locked))
-        return ResultSubmission(match=locked, outcome=Outcome.CONFIRMED)
-    _match_transition(match=locked, old=Match.Status.AWAITING_CONFIRMATION, new=Match.Status.DISPUTED)
-    data = _event_data(locked) | {"reports": [_report_data(reports[key]) for key in sorted(reports)]}
-    publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_DISPUTED, data=data)
-    return ResultSubmission(match=locked, outcome=Outcome.DISPUTED)
+        outcome, action = Outcome.CONFIRMED, AuditAction.RESULT_CONFIRMED
+    else:
+        _match_transition(match=locked, old=Match.Status.AWAITING_CONFIRMATION, new=Match.Status.DISPUTED)
+        data = _event_data(locked) | {"reports": [_report_data(reports[key]) for key in sorted(reports)]}
+        publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_DISPUTED, data=data)
+        outcome, action = Outcome.DISPUTED, AuditAction.RESULT_DISPUTED
+    audit_match(match=locked, action=action, actor=actor, before=before, extra={"report": _report_data(reports[side])})
+    return ResultSubmission(match=locked, outcome=outcome)
 
 
 def _reports(*, match: Match) -> dict[str, ResultReport]:
@@ -411,6 +423,7 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
     if locked.status == Match.Status.CONFIRMED:
         raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
     winner_id = locked.team_b_id if team_id == locked.team_a_id else locked.team_a_id
+    before = match_state(locked)
     now = timezone.now()
     settled = Match.objects.filter(pk=locked.pk, status=locked.status).update(
         status=Match.Status.CONFIRMED,
@@ -425,6 +438,7 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
     locked.status, locked.score_a, locked.score_b = Match.Status.CONFIRMED, None, None
     locked.winner_id, locked.forfeited_by_id, locked.confirmed_at = winner_id, team_id, now
     _confirmed_advance(match=locked, caller="match_forfeit")
+    audit_match(match=locked, action=AuditAction.MATCH_FORFEITED, actor=actor, before=before)
     data = _event_data(locked) | {"forfeited_by_id": team_id}
     publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_FORFEITED, data=data)
     return locked
@@ -446,7 +460,9 @@ def match_resolve(*, match_id: int, actor: User, score_a: int, score_b: int) -> 
         raise Conflict(
             f"Only a disputed match can be resolved; this one is {locked.status}.", code=ErrorCode.MATCH_NOT_DISPUTED
         )
+    before = match_state(locked)
     _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_resolve")
+    audit_match(match=locked, action=AuditAction.MATCH_RESOLVED, actor=actor, before=before)
     publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_RESOLVED, data=_event_data(locked))
     return locked
 

@@ -33,8 +33,9 @@ from core.errors import Conflict, NotFound, Unprocessable
 from realtime.events import MATCH_OVERRIDDEN, MATCH_RESET, publish_on_commit
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, tournament_lock
-from tournaments.models import Match, ResultReport, Tournament, TournamentStatus
+from tournaments.models import AuditAction, Match, ResultReport, Tournament, TournamentStatus
 from tournaments.policies import tournament_run_check
+from tournaments.services.audit import audit_match, match_state
 
 PIPELINE = "override"
 OPEN_STATUSES = (TournamentStatus.LIVE, TournamentStatus.COMPLETED)
@@ -110,6 +111,7 @@ def match_override(
         raise Conflict("Both teams of this match are not known yet.", code=ErrorCode.MATCH_NOT_READY)
     winner_id = match.team_a_id if score_a > score_b else match.team_b_id
     old_winner = match.winner_id if match.status == Match.Status.CONFIRMED else None
+    before = match_state(match) | {"tournament_status": tournament.status}
     now = timezone.now()
     Match.objects.filter(pk=match.pk).update(
         status=Match.Status.CONFIRMED,
@@ -131,6 +133,14 @@ def match_override(
             if reset and tournament.status == TournamentStatus.COMPLETED:
                 Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.LIVE)
                 tournament.status = TournamentStatus.LIVE
+    audit_match(
+        match=match,
+        action=AuditAction.MATCH_OVERRIDDEN,
+        actor=actor,
+        before=before,
+        extra={"tournament_status": tournament.status, "reset_match_ids": reset},
+        reason=reason,
+    )
     publish_on_commit(
         tournament_id=tournament.pk,
         type=MATCH_OVERRIDDEN,
@@ -147,7 +157,9 @@ def match_reset(*, match_id: int, actor: User) -> Match:
         raise Conflict(
             "A confirmed match is corrected with an override, not reset.", code=ErrorCode.MATCH_ALREADY_CONFIRMED
         )
+    before = match_state(match)
     _reset(match)
+    audit_match(match=match, action=AuditAction.MATCH_RESET, actor=actor, before=before)
     publish_on_commit(tournament_id=tournament.pk, type=MATCH_RESET, data=_data(match, tournament))
     return match
 

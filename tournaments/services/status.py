@@ -15,11 +15,16 @@ from django.db import transaction
 from core.errors import Conflict, InvalidInput, NotFound
 from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_status_swap
-from tournaments.models import Season, Tournament, TournamentStatus
+from tournaments.models import AuditAction, Season, Tournament, TournamentStatus
 from tournaments.policies import tournament_create_check, tournament_run_require
 from tournaments.series import InvalidSeries, round_best_of_check
+from tournaments.services.audit import audit_record
 
 PIPELINE = "registration"
+AUDITED = {
+    TournamentStatus.REGISTRATION_OPEN: AuditAction.TOURNAMENT_OPENED,
+    TournamentStatus.REGISTRATION_CLOSED: AuditAction.TOURNAMENT_CLOSED,
+}
 
 
 @transaction.atomic
@@ -55,7 +60,7 @@ def tournament_create(
     # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
     if season_id is not None and not Season.objects.filter(pk=season_id).exists():
         raise NotFound("No such season.", code=ErrorCode.SEASON_NOT_FOUND)
-    return Tournament.objects.create(
+    tournament = Tournament.objects.create(
         organizer=organizer,
         name=name,
         game=game,
@@ -72,6 +77,13 @@ def tournament_create(
         best_of=best_of,
         round_best_of=_round_best_of(round_best_of or {}),
     )
+    audit_record(
+        tournament_id=tournament.pk,
+        action=AuditAction.TOURNAMENT_CREATED,
+        actor=organizer,
+        after={"status": tournament.status, "name": name, "max_teams": max_teams, "entry_fee": entry_fee},
+    )
+    return tournament
 
 
 def _round_best_of(value: dict[str, int]) -> dict[str, int]:
@@ -97,6 +109,13 @@ def _tournament_transition(
         if not Tournament.objects.filter(pk=tournament_id).exists():
             raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
         raise Conflict(f"The tournament is not in status {source.value}.", code=ErrorCode.INVALID_STATUS_TRANSITION)
+    audit_record(
+        tournament_id=tournament_id,
+        action=AUDITED[target],
+        actor=actor,
+        before={"status": source},
+        after={"status": target},
+    )
     return Tournament.objects.get(pk=tournament_id)
 
 

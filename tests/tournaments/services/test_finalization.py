@@ -231,8 +231,9 @@ def test_query_count_does_not_grow_with_history(organizer, django_assert_num_que
     )
     # The service's savepoint (TestCase wraps it) + release, the unlocked read, the
     # tournament lock, bracket, roster, skill rows insert + lock, opponent history (one
-    # grouped query), savepoint + participations + release, skill update, badges, the event.
-    with django_assert_num_queries(16):
+    # grouped query), savepoint + participations + release, skill update, badges, the event,
+    # the audit entry.
+    with django_assert_num_queries(17):
         tournament_finalize(tournament_id=tournament.pk, actor=organizer)
     assert TournamentParticipation.objects.filter(tournament=tournament).count() == 8
 
