@@ -9,16 +9,18 @@ the whole tournament's state, audit trail included, is the same before and after
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from realtime import channels, events
+from realtime.selectors import event_history_list
 from teams.models import Membership, TeamInvite
 from teams.services import team_invite_create
 from tests import factories
 from tests.tournaments.builders import match_at
 from tournaments.models import AuditEntry, Match, Registration, ResultReport, Tournament
 from tournaments.services.matches import match_result_submit, tournament_start
-
-pytestmark = pytest.mark.django_db
 
 PERSONAS = ["captain", "member", "invited", "outsider", "organizer", "other_staff"]
 RUNS_IT = {"organizer", "other_staff"}
@@ -85,6 +87,7 @@ OPERATIONS = {
 }
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_each_persona_may_do_exactly_what_its_role_allows(cup, operation, persona):
@@ -105,6 +108,7 @@ def test_each_persona_may_do_exactly_what_its_role_allows(cup, operation, person
         assert state(tournament) == before
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_anonymous_is_401_and_writes_nothing(cup, anon_client, operation):
     tournament, semi, _ = cup
@@ -114,3 +118,33 @@ def test_anonymous_is_401_and_writes_nothing(cup, anon_client, operation):
     assert response.status_code == 401
     assert response.json()["code"]
     assert state(tournament) == before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("operation", ["forfeit", "override", "cancel"])
+def test_an_unreachable_redis_does_not_fail_an_operation_and_its_event_is_kept(
+    organizer, settings, monkeypatch, operation
+):
+    """Events go to the outbox in the operation's transaction; delivery after commit may
+    fail (Redis down) without failing the write, and the relays deliver from the outbox."""
+    tournament = factories.tournament(organizer=organizer, max_teams=2)
+    for team in (factories.team(), factories.team()):
+        factories.confirmed_registration(tournament=tournament, team=team)
+    tournament_start(tournament_id=tournament.pk, actor=organizer)
+    final = match_at(tournament, 1, 1)
+    _, path, body, _ = OPERATIONS[operation]
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    channels.sync_redis.cache_clear()
+    monkeypatch.setattr(events, "_redis_skip_until", 0.0)
+    try:
+        response = factories.client_for(organizer).post(
+            path.format(match=final.pk, tournament=tournament.pk), body(final), format="json"
+        )
+    finally:
+        channels.sync_redis.cache_clear()
+    assert response.status_code == 200, response.json()
+    kept = [json.loads(text)["type"] for _, text in event_history_list(tournament_id=tournament.pk, since=0)]
+    assert (
+        kept[-1]
+        == {"forfeit": "match.forfeited", "override": "match.overridden", "cancel": "tournament.cancelled"}[operation]
+    )
