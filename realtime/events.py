@@ -46,6 +46,7 @@ MATCH_RESOLVED = "match.resolved"
 MATCH_FORFEITED = "match.forfeited"
 MATCH_OVERRIDDEN = "match.overridden"
 MATCH_RESET = "match.reset"
+TEAM_DISQUALIFIED = "team.disqualified"
 TOURNAMENT_FINALIZED = "tournament.finalized"
 TOURNAMENT_CANCELLED = "tournament.cancelled"
 #: The first frame of every connection (docs/realtime.md, "Recovery"); not an event, no place in the stream.

@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     SEASON_NOT_FOUND = "season_not_found"
     TEAM_ALREADY_REGISTERED = "team_already_registered"
     TEAM_NOT_IN_MATCH = "team_not_in_match"
+    TEAM_NOT_IN_TOURNAMENT = "team_not_in_tournament"
     TEAM_TOO_SMALL = "team_too_small"
     TOURNAMENT_NOT_CANCELLABLE = "tournament_not_cancellable"
     TOURNAMENT_NOT_FINISHED = "tournament_not_finished"

@@ -65,13 +65,16 @@ def tournament_status_swap(
 
 
 def match_slot_fill(*, match_id: int, slot: str, team_id: int | None, pipeline: str, caller: str) -> bool:
-    """Write a team into the empty ``slot`` (``team_a`` / ``team_b``) of a match; True when it was empty.
+    """Write a team into the empty ``slot`` (``team_a`` / ``team_b``) of a match; True when it
+    was empty and no walkover waits there (a team disqualified before its opponent was
+    known: the caller then settles the walkover, ``services.matches``).
 
     The UPDATE row-locks that match: callers advancing a winner hold the lower-pk match
     already, and a next match always has a higher pk, so the order holds.
     """
     with observe_lock(pipeline=pipeline, entity_type="Match", entity_id=match_id, caller=caller):
-        return bool(Match.objects.filter(pk=match_id, **{f"{slot}__isnull": True}).update(**{slot: team_id}))
+        empty = {f"{slot}__isnull": True, "forfeited_by__isnull": True}
+        return bool(Match.objects.filter(pk=match_id, **empty).update(**{slot: team_id}))
 
 
 def player_skills_create(*, rows: Sequence[Sequence[Any]], pipeline: str, caller: str) -> None:

@@ -119,6 +119,7 @@ class RegistrationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     REJECTED = "rejected", "Rejected"
     NO_SHOW = "no_show", "No show"
+    DISQUALIFIED = "disqualified", "Disqualified"
 
 
 class Registration(models.Model):
@@ -262,6 +263,7 @@ class AuditAction(models.TextChoices):
     MATCH_FORFEITED = "match.forfeited", "Match forfeited"
     MATCH_OVERRIDDEN = "match.overridden", "Result overridden"
     MATCH_RESET = "match.reset", "Match reset"
+    TEAM_DISQUALIFIED = "team.disqualified", "Team disqualified"
 
 
 class AuditEntry(models.Model):

@@ -11,6 +11,7 @@ from tournaments.apis.matches import (
     MatchResetApi,
     MatchResolveApi,
     MatchResultSubmitApi,
+    TeamDisqualifyApi,
     TournamentMatchListApi,
     TournamentStartApi,
 )
@@ -40,6 +41,7 @@ urlpatterns = [
     path("tournaments/<id:tournament_id>/cancel/", TournamentCancelApi.as_view(), name="tournament-cancel"),
     path("tournaments/<id:tournament_id>/check-in/", RegistrationCheckInApi.as_view(), name="tournament-check-in"),
     path("tournaments/<id:tournament_id>/audit/", TournamentAuditListApi.as_view(), name="tournament-audit"),
+    path("tournaments/<id:tournament_id>/disqualify/", TeamDisqualifyApi.as_view(), name="tournament-disqualify"),
     path("tournaments/<id:tournament_id>/finalize/", TournamentFinalizeApi.as_view(), name="tournament-finalize"),
     path("tournaments/<id:tournament_id>/prize-pool/", PrizePoolFundApi.as_view(), name="tournament-prize-pool-fund"),
     # Registrations.

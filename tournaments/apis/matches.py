@@ -14,7 +14,14 @@ from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin
 from tournaments.selectors.matches import match_get, match_list
 from tournaments.series import BEST_OF_CHOICES
-from tournaments.services.matches import Outcome, match_forfeit, match_resolve, match_result_submit, tournament_start
+from tournaments.services.matches import (
+    Outcome,
+    match_forfeit,
+    match_resolve,
+    match_result_submit,
+    team_disqualify,
+    tournament_start,
+)
 from tournaments.services.overrides import match_override, match_reset
 
 # Far above any game's score, far below the column's 32-bit limit: a bigger number is a
@@ -205,3 +212,27 @@ class MatchResetApi(APIView):
     @extend_schema(request=None, responses={200: MatchOutputSerializer})
     def post(self, request: Request, match_id: int) -> Response:
         return Response(MatchOutputSerializer(match_reset(match_id=match_id, actor=authenticated_user(request))).data)
+
+
+class TeamDisqualifyApi(APIView):
+    """Disqualify a team of a live tournament: every match it has not finished is forfeited."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        team_id = IdField()
+        reason = serializers.CharField(max_length=500)
+
+    class OutputSerializer(serializers.Serializer):
+        registration_id = serializers.IntegerField(source="registration.pk")
+        team_id = serializers.IntegerField(source="registration.team_id")
+        status = serializers.CharField(source="registration.status")
+        forfeited_match_ids = serializers.ListField(child=serializers.IntegerField())
+        waiting_match_id = serializers.IntegerField(
+            allow_null=True, help_text="A walkover waiting for the opponent, settled when it arrives."
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request: Request, tournament_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = team_disqualify(actor=authenticated_user(request), tournament_id=tournament_id, **data.validated_data)
+        return Response(self.OutputSerializer(outcome).data)

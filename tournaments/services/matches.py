@@ -14,14 +14,22 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound, Unprocessable
-from realtime.events import MATCH_CONFIRMED, MATCH_DISPUTED, MATCH_FORFEITED, MATCH_RESOLVED, publish_on_commit
+from realtime.events import (
+    MATCH_CONFIRMED,
+    MATCH_DISPUTED,
+    MATCH_FORFEITED,
+    MATCH_RESOLVED,
+    TEAM_DISQUALIFIED,
+    publish_on_commit,
+)
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import AuditAction, Match, Registration, ResultReport, Tournament
-from tournaments.policies import may_run, tournament_run_check
+from tournaments.policies import may_run, tournament_run_check, tournament_run_require
 from tournaments.series import InvalidSeries, best_of_for, series_score
 from tournaments.services.audit import audit_match, audit_record, match_state
 from tournaments.services.registrations import (
@@ -45,6 +53,10 @@ MATCH_READ_FIELDS = (
     "tournament__best_of",
     "tournament__round_best_of",
     *(f"{team}__{field}" for team in ("team_a", "team_b") for field in ("name", "tag", "captain_id")),
+    # Whether a walkover waits in the next match, and whether that is the final
+    # (``_completes_tournament``): a join in the same read, not a statement.
+    "next_match__forfeited_by_id",
+    "next_match__next_match_id",
 )
 
 
@@ -182,7 +194,11 @@ def _match_read(*, match_id: int) -> Match:
     # get(), not filter().first(): first() adds an ORDER BY that Django compiles on
     # every call for nothing (one row by pk); get() is ~0.15 ms cheaper here.
     try:
-        return Match.objects.select_related("tournament", "team_a", "team_b").only(*MATCH_READ_FIELDS).get(pk=match_id)
+        return (
+            Match.objects.select_related("tournament", "team_a", "team_b", "next_match")
+            .only(*MATCH_READ_FIELDS)
+            .get(pk=match_id)
+        )
     except Match.DoesNotExist:
         raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND) from None
 
@@ -210,8 +226,18 @@ def _ensure_decisive(*, score_a: int, score_b: int) -> None:
         raise Unprocessable("A match cannot end in a draw.", code=ErrorCode.DRAW_NOT_ALLOWED)
 
 
+def _completes_tournament(match: Match) -> bool:
+    """Whether confirming ``match`` (as read unlocked) can complete the tournament: it is the
+    final, or its next match is the final and a walkover waits there (``team_disqualify``)."""
+    following = match.next_match
+    return match.next_match_id is None or (
+        following is not None and following.forfeited_by_id is not None and following.next_match_id is None
+    )
+
+
 def _match_lock(*, match: Match, caller: str) -> Match:
-    """Lock the match, and first its tournament when the match is the final.
+    """Lock the match, and first its tournament when confirming it can complete the
+    tournament (``_completes_tournament``: mostly, the match is the final).
 
     Confirming the final completes the tournament, a write to the tournament row. The
     global order puts tournament before match, so that row lock must be taken first;
@@ -231,7 +257,7 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     changes the tournament, so its status is only checked, not relied upon.
     """
     tournament = match.tournament
-    if match.next_match_id is None:
+    if _completes_tournament(match):
         tournament = tournament_lock(tournament_id=match.tournament_id, pipeline=PIPELINE, caller=caller)
     locked = match_lock(match_id=match.pk, pipeline=PIPELINE, caller=caller)
     if (locked.team_a_id, locked.team_b_id) != (match.team_a_id, match.team_b_id):
@@ -310,7 +336,13 @@ def match_result_submit(
         _match_transition(match=locked, old=Match.Status.SCHEDULED, new=Match.Status.AWAITING_CONFIRMATION)
         outcome, action = Outcome.AWAITING_CONFIRMATION, AuditAction.RESULT_REPORTED
     elif (theirs.score_a, theirs.score_b, theirs.games) == (score_a, score_b, played):
-        _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_result_submit")
+        _match_settle(
+            match=locked,
+            score_a=score_a,
+            score_b=score_b,
+            caller="match_result_submit",
+            tournament_locked=_completes_tournament(match),
+        )
         publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_CONFIRMED, data=_event_data(locked))
         outcome, action = Outcome.CONFIRMED, AuditAction.RESULT_CONFIRMED
     else:
@@ -350,10 +382,11 @@ def _match_transition(*, match: Match, old: str, new: str) -> None:
     match.status = new
 
 
-def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> None:
+def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str, tournament_locked: bool) -> None:
     """Confirm final scores, then advance the winner or, for the final, complete the tournament.
 
-    Precondition: caller holds the match lock (and the tournament's, for the final).
+    Precondition: caller holds the match lock (and the tournament's, for the final:
+    ``tournament_locked``).
     """
     winner_id = match.team_a_id if score_a > score_b else match.team_b_id
     now = timezone.now()
@@ -364,28 +397,75 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str) -> N
         raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.confirmed_at = winner_id, now
-    _confirmed_advance(match=match, caller=caller)
+    _confirmed_advance(match=match, caller=caller, tournament_locked=tournament_locked)
 
 
-def _confirmed_advance(*, match: Match, caller: str) -> None:
+def _confirmed_advance(*, match: Match, caller: str, tournament_locked: bool) -> None:
     """The match is confirmed: advance its winner or, for the final, complete the tournament."""
     if match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:
-        _winner_advance(match=match, next_match_id=match.next_match_id, caller=caller)
+        _winner_advance(
+            match=match, next_match_id=match.next_match_id, caller=caller, tournament_locked=tournament_locked
+        )
 
 
-def _winner_advance(*, match: Match, next_match_id: int, caller: str) -> None:
-    """Write the winner into its empty slot of the next match (higher pk: lock order holds)."""
-    filled = match_slot_fill(
-        match_id=next_match_id,
-        slot=f"team_{match.next_slot}",
-        team_id=match.winner_id,
-        pipeline=PIPELINE,
-        caller=caller,
-    )
-    if not filled:
+def _winner_advance(*, match: Match, next_match_id: int, caller: str, tournament_locked: bool) -> None:
+    """Write the winner into its empty slot of the next match (higher pk: lock order holds).
+
+    When the slot is not filled, a walkover may wait there: its team was disqualified
+    before this winner was known. The winner then takes the slot and wins that match
+    too, and goes on up (``_walkover_settle``); completing the tournament that way
+    needs its lock, taken first when the unlocked read saw the walkover
+    (``_completes_tournament``). A disqualification committed after that read is
+    refused as a changed match (409, nothing written): the retry takes the lock.
+    """
+    slot = f"team_{match.next_slot}"
+    if match_slot_fill(match_id=next_match_id, slot=slot, team_id=match.winner_id, pipeline=PIPELINE, caller=caller):
+        return
+    following = match_lock(match_id=next_match_id, pipeline=PIPELINE, caller=caller)
+    forfeiter = following.forfeited_by_id
+    if forfeiter is None or following.status != Match.Status.SCHEDULED or getattr(following, f"{slot}_id") is not None:
         raise Conflict("The next match's slot is already taken.", code=ErrorCode.BRACKET_SLOT_TAKEN)
+    if following.next_match_id is None and not tournament_locked:
+        raise Conflict("A team was disqualified meanwhile; send it again.", code=ErrorCode.MATCH_STATE_CHANGED)
+    setattr(following, f"{slot}_id", match.winner_id)
+    following.tournament = match.tournament
+    _walkover_settle(
+        match=following,
+        team_id=forfeiter,
+        caller=caller,
+        tournament_locked=tournament_locked,
+        fill={f"{slot}_id": match.winner_id},
+    )
+
+
+def _walkover_settle(
+    *, match: Match, team_id: int, caller: str, tournament_locked: bool, fill: dict[str, int | None] | None = None
+) -> None:
+    """``team_id`` forfeits the locked ``match``: the other team wins (no scores) and advances.
+
+    ``fill`` also writes a team into the match's slot in the same UPDATE (a walkover
+    waiting for its winner). Published as ``match.forfeited``.
+    """
+    winner_id = match.team_b_id if team_id == match.team_a_id else match.team_a_id
+    now = timezone.now()
+    settled = Match.objects.filter(pk=match.pk, status=match.status).update(
+        status=Match.Status.CONFIRMED,
+        score_a=None,
+        score_b=None,
+        winner_id=winner_id,
+        forfeited_by_id=team_id,
+        confirmed_at=now,
+        **(fill or {}),
+    )
+    if not settled:
+        raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
+    match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, None, None
+    match.winner_id, match.forfeited_by_id, match.confirmed_at = winner_id, team_id, now
+    _confirmed_advance(match=match, caller=caller, tournament_locked=tournament_locked)
+    data = _event_data(match) | {"forfeited_by_id": team_id}
+    publish_on_commit(tournament_id=match.tournament_id, type=MATCH_FORFEITED, data=data)
 
 
 def _tournament_complete(*, tournament: Tournament) -> None:
@@ -411,7 +491,8 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
     _ensure_ready(match=match)
     captains = {team.pk: team.captain_id for team in (match.team_a, match.team_b) if team is not None}
     if team_id is None:
-        team_id = match.team_a_id if _reporting_side(match=match, actor=actor) == Match.Slot.A else match.team_b_id
+        _reporting_side(match=match, actor=actor)  # refuses anyone but a captain of the match
+        team_id = next(pk for pk, captain_id in captains.items() if captain_id == actor.pk)
     elif team_id not in captains:
         raise Unprocessable("That team does not play this match.", code=ErrorCode.TEAM_NOT_IN_MATCH)
     elif captains[team_id] != actor.pk and not may_run(actor, organizer_id=match.tournament.organizer_id):
@@ -422,26 +503,92 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
     _ensure_live(tournament=locked.tournament)
     if locked.status == Match.Status.CONFIRMED:
         raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
-    winner_id = locked.team_b_id if team_id == locked.team_a_id else locked.team_a_id
     before = match_state(locked)
-    now = timezone.now()
-    settled = Match.objects.filter(pk=locked.pk, status=locked.status).update(
-        status=Match.Status.CONFIRMED,
-        score_a=None,
-        score_b=None,
-        winner_id=winner_id,
-        forfeited_by_id=team_id,
-        confirmed_at=now,
+    _walkover_settle(
+        match=locked, team_id=team_id, caller="match_forfeit", tournament_locked=_completes_tournament(match)
     )
-    if not settled:
-        raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
-    locked.status, locked.score_a, locked.score_b = Match.Status.CONFIRMED, None, None
-    locked.winner_id, locked.forfeited_by_id, locked.confirmed_at = winner_id, team_id, now
-    _confirmed_advance(match=locked, caller="match_forfeit")
     audit_match(match=locked, action=AuditAction.MATCH_FORFEITED, actor=actor, before=before)
-    data = _event_data(locked) | {"forfeited_by_id": team_id}
-    publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_FORFEITED, data=data)
     return locked
+
+
+@dataclass(frozen=True)
+class Disqualification:
+    registration: Registration
+    forfeited_match_ids: list[int]  # walkovers settled now
+    waiting_match_id: int | None  # a walkover waiting for the opponent, settled when it arrives
+
+
+@transaction.atomic
+def team_disqualify(*, tournament_id: int, team_id: int, actor: User, reason: str) -> Disqualification:
+    """Whoever runs a live tournament disqualifies one of its teams.
+
+    Its registration becomes ``disqualified``: its players stay on the roster (a player
+    still cannot play for two teams of one tournament) but are left out of
+    finalization's placements and rewards. Every match it has not finished is forfeited:
+    with both teams known, the opponent wins by walkover and advances now; when its
+    opponent is not known yet, the walkover waits in the match and is settled when the
+    opponent arrives (``_winner_advance``). In single elimination that is one match.
+    A repeated disqualification answers the same (a retry). Locks: the tournament, then
+    the match, the documented order. Refusals: 403, 404, 409 (not live), 422 (a team
+    not confirmed in this tournament).
+    """
+    tournament_run_require(actor=actor, tournament_id=tournament_id, code=ErrorCode.NOT_ORGANIZER)
+    try:
+        tournament = tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller="team_disqualify")
+    except Tournament.DoesNotExist:
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND) from None
+    registration = (
+        Registration.objects.filter(
+            tournament_id=tournament_id,
+            team_id=team_id,
+            status__in=[Registration.Status.CONFIRMED, Registration.Status.DISQUALIFIED],
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if registration is None:
+        raise Unprocessable("That team is not confirmed in this tournament.", code=ErrorCode.TEAM_NOT_IN_TOURNAMENT)
+    if registration.status == Registration.Status.DISQUALIFIED:
+        return Disqualification(registration=registration, forfeited_match_ids=[], waiting_match_id=None)
+    _ensure_live(tournament=tournament)
+    Registration.objects.filter(pk=registration.pk).update(
+        status=Registration.Status.DISQUALIFIED, updated_at=timezone.now()
+    )
+    registration.status = Registration.Status.DISQUALIFIED
+    pending = (
+        Match.objects.filter(tournament_id=tournament_id)
+        .exclude(status=Match.Status.CONFIRMED)
+        .filter(Q(team_a_id=team_id) | Q(team_b_id=team_id))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    forfeited, waiting = [], None
+    for match_id in pending:
+        match = match_lock(match_id=match_id, pipeline=PIPELINE, caller="team_disqualify")
+        match.tournament = tournament
+        if match.team_a_id is not None and match.team_b_id is not None:
+            _walkover_settle(match=match, team_id=team_id, caller="team_disqualify", tournament_locked=True)
+            forfeited.append(match.pk)
+        else:
+            Match.objects.filter(pk=match.pk).update(forfeited_by_id=team_id)
+            waiting = match.pk
+    audit_record(
+        tournament_id=tournament_id,
+        action=AuditAction.TEAM_DISQUALIFIED,
+        actor=actor,
+        before={"team_id": team_id, "registration_status": Registration.Status.CONFIRMED},
+        after={
+            "team_id": team_id,
+            "registration_status": registration.status,
+            "forfeited_match_ids": forfeited,
+            "waiting_match_id": waiting,
+            "tournament_status": tournament.status,
+        },
+        reason=reason,
+    )
+    data = {"team_id": team_id, "forfeited_match_ids": forfeited, "waiting_match_id": waiting, "reason": reason}
+    publish_on_commit(tournament_id=tournament_id, type=TEAM_DISQUALIFIED, data=data)
+    return Disqualification(registration=registration, forfeited_match_ids=forfeited, waiting_match_id=waiting)
 
 
 @transaction.atomic
@@ -461,7 +608,13 @@ def match_resolve(*, match_id: int, actor: User, score_a: int, score_b: int) -> 
             f"Only a disputed match can be resolved; this one is {locked.status}.", code=ErrorCode.MATCH_NOT_DISPUTED
         )
     before = match_state(locked)
-    _match_settle(match=locked, score_a=score_a, score_b=score_b, caller="match_resolve")
+    _match_settle(
+        match=locked,
+        score_a=score_a,
+        score_b=score_b,
+        caller="match_resolve",
+        tournament_locked=_completes_tournament(match),
+    )
     audit_match(match=locked, action=AuditAction.MATCH_RESOLVED, actor=actor, before=before)
     publish_on_commit(tournament_id=locked.tournament_id, type=MATCH_RESOLVED, data=_event_data(locked))
     return locked
