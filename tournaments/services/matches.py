@@ -415,7 +415,7 @@ def _winner_advance(*, match: Match, next_match_id: int, caller: str, tournament
 
     When the slot is not filled, a walkover may wait there: its team was disqualified
     before this winner was known. The winner then takes the slot and wins that match
-    too, and goes on up (``_walkover_settle``); completing the tournament that way
+    too, and goes on up (``walkover_settle``); completing the tournament that way
     needs its lock, taken first when the unlocked read saw the walkover
     (``_completes_tournament``). A disqualification committed after that read is
     refused as a changed match (409, nothing written): the retry takes the lock.
@@ -431,7 +431,7 @@ def _winner_advance(*, match: Match, next_match_id: int, caller: str, tournament
         raise Conflict("A team was disqualified meanwhile; send it again.", code=ErrorCode.MATCH_STATE_CHANGED)
     setattr(following, f"{slot}_id", match.winner_id)
     following.tournament = match.tournament
-    _walkover_settle(
+    walkover_settle(
         match=following,
         team_id=forfeiter,
         caller=caller,
@@ -440,7 +440,7 @@ def _winner_advance(*, match: Match, next_match_id: int, caller: str, tournament
     )
 
 
-def _walkover_settle(
+def walkover_settle(
     *, match: Match, team_id: int, caller: str, tournament_locked: bool, fill: dict[str, int | None] | None = None
 ) -> None:
     """``team_id`` forfeits the locked ``match``: the other team wins (no scores) and advances.
@@ -504,7 +504,7 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
     if locked.status == Match.Status.CONFIRMED:
         raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
     before = match_state(locked)
-    _walkover_settle(
+    walkover_settle(
         match=locked, team_id=team_id, caller="match_forfeit", tournament_locked=_completes_tournament(match)
     )
     audit_match(match=locked, action=AuditAction.MATCH_FORFEITED, actor=actor, before=before)
@@ -567,7 +567,7 @@ def team_disqualify(*, tournament_id: int, team_id: int, actor: User, reason: st
         match = match_lock(match_id=match_id, pipeline=PIPELINE, caller="team_disqualify")
         match.tournament = tournament
         if match.team_a_id is not None and match.team_b_id is not None:
-            _walkover_settle(match=match, team_id=team_id, caller="team_disqualify", tournament_locked=True)
+            walkover_settle(match=match, team_id=team_id, caller="team_disqualify", tournament_locked=True)
             forfeited.append(match.pk)
         else:
             Match.objects.filter(pk=match.pk).update(forfeited_by_id=team_id)

@@ -33,9 +33,18 @@ from core.errors import Conflict, NotFound, Unprocessable
 from realtime.events import MATCH_OVERRIDDEN, MATCH_RESET, publish_on_commit
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, tournament_lock
-from tournaments.models import AuditAction, Match, ResultReport, Tournament, TournamentStatus
+from tournaments.models import (
+    AuditAction,
+    Match,
+    Registration,
+    RegistrationStatus,
+    ResultReport,
+    Tournament,
+    TournamentStatus,
+)
 from tournaments.policies import tournament_run_check
 from tournaments.services.audit import audit_match, match_state
+from tournaments.services.matches import walkover_settle
 
 PIPELINE = "override"
 OPEN_STATUSES = (TournamentStatus.LIVE, TournamentStatus.COMPLETED)
@@ -58,13 +67,31 @@ def _reported(match: Match) -> bool:
     return match.status != Match.Status.SCHEDULED
 
 
-def _reset(match: Match) -> None:
+def _reset(match: Match, *, keep_forfeit: bool = False) -> None:
+    """Back to ``scheduled``, reports deleted; ``keep_forfeit`` keeps a disqualified team's
+    forfeit, which then waits for the match's new opponent."""
+    forfeited_by = match.forfeited_by_id if keep_forfeit else None
     ResultReport.objects.filter(match_id=match.pk).delete()
     Match.objects.filter(pk=match.pk).update(
-        status=Match.Status.SCHEDULED, score_a=None, score_b=None, winner=None, forfeited_by=None, confirmed_at=None
+        status=Match.Status.SCHEDULED,
+        score_a=None,
+        score_b=None,
+        winner=None,
+        forfeited_by=forfeited_by,
+        confirmed_at=None,
     )
     match.status, match.score_a, match.score_b = Match.Status.SCHEDULED, None, None
-    match.winner_id, match.forfeited_by_id, match.confirmed_at = None, None, None
+    match.winner_id, match.forfeited_by_id, match.confirmed_at = None, forfeited_by, None
+
+
+def _disqualified(match: Match) -> bool:
+    """Whether the match's forfeit is a disqualified team's (one query, only for a forfeit)."""
+    return (
+        match.forfeited_by_id is not None
+        and Registration.objects.filter(
+            tournament_id=match.tournament_id, team_id=match.forfeited_by_id, status=RegistrationStatus.DISQUALIFIED
+        ).exists()
+    )
 
 
 def _slot_set(match: Match, slot: str, team_id: int | None) -> None:
@@ -72,20 +99,33 @@ def _slot_set(match: Match, slot: str, team_id: int | None) -> None:
     setattr(match, f"team_{slot}_id", team_id)
 
 
-def _downstream(*, start: Match, new_winner: int | None, cascade: bool, caller: str) -> list[int]:
-    """Put ``new_winner`` in ``start``'s next slot and undo what the old one caused; the ids reset."""
+def _downstream(
+    *, start: Match, new_winner: int | None, cascade: bool, caller: str
+) -> tuple[list[int], list[tuple[Match, int]]]:
+    """Put ``new_winner`` in ``start``'s next slot and undo what the old one caused.
+
+    Returns the ids reset, and (match, forfeiting team) where a disqualified team's
+    walkover now has both teams (settled by the caller once the bracket is put right, ``walkover_settle``).
+    A disqualified team's forfeit survives a reset: it waits for the new opponent.
+    """
     blocked: list[int] = []
+    walkovers: list[Match] = []
     current, team = start, new_winner
     while current.next_match_id is not None:
         following = match_lock(match_id=current.next_match_id, pipeline=PIPELINE, caller=caller)
         if not _reported(following):
             _slot_set(following, current.next_slot, team)
+            if following.forfeited_by_id is not None:  # a walkover waiting for this opponent
+                walkovers.append(following)
             break
         blocked.append(following.pk)
         if cascade:
             advanced = following.winner_id  # the team it had sent further up, if confirmed
+            keep = _disqualified(following)
             _slot_set(following, current.next_slot, team)
-            _reset(following)
+            _reset(following, keep_forfeit=keep)
+            if keep:
+                walkovers.append(following)
             if advanced is None:
                 break
             team = None  # its old winner leaves the match after it
@@ -96,7 +136,11 @@ def _downstream(*, start: Match, new_winner: int | None, cascade: bool, caller: 
             f"Matches {names} downstream are already reported; set cascade to reset them.",
             code=ErrorCode.DOWNSTREAM_REPORTED,
         )
-    return blocked
+    return blocked, [
+        (match, match.forfeited_by_id)
+        for match in walkovers
+        if match.forfeited_by_id is not None and match.team_a_id is not None and match.team_b_id is not None
+    ]
 
 
 @transaction.atomic
@@ -129,10 +173,13 @@ def match_override(
             Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)
             tournament.status = TournamentStatus.COMPLETED
         else:
-            reset = _downstream(start=match, new_winner=winner_id, cascade=cascade, caller="match_override")
+            reset, walkovers = _downstream(start=match, new_winner=winner_id, cascade=cascade, caller="match_override")
             if reset and tournament.status == TournamentStatus.COMPLETED:
                 Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.LIVE)
                 tournament.status = TournamentStatus.LIVE
+            for walkover, forfeiter in walkovers:  # ascending pk, all locked already; may complete the tournament
+                walkover.tournament = tournament
+                walkover_settle(match=walkover, team_id=forfeiter, caller="match_override", tournament_locked=True)
     audit_match(
         match=match,
         action=AuditAction.MATCH_OVERRIDDEN,

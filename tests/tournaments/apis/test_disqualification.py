@@ -146,3 +146,44 @@ def test_bad_input_is_400(organizer, body):
     )
     assert response.status_code == 400
     assert response.json()["code"]
+
+
+def override(user, match, score_a, score_b, **extra):
+    body = {"score_a": score_a, "score_b": score_b, "reason": "organizer's correction", **extra}
+    return factories.client_for(user).post(f"/api/matches/{match.pk}/override/", body, format="json")
+
+
+def test_an_override_that_brings_the_opponent_settles_the_waiting_walkover(organizer):
+    tournament, _ = started_tournament(organizer=organizer, teams=4)
+    first, second = match_at(tournament, 1, 1), match_at(tournament, 1, 2)
+    play(first, 1, 0)
+    disqualify(organizer, tournament, first.team_a_id)  # waits in the final
+    response = override(organizer, second, 0, 2)  # the stuck other semi-final, settled by the organizer
+    assert response.status_code == 200, response.json()
+    final = match_at(tournament, 2, 1)
+    assert (final.status, final.winner_id, final.forfeited_by_id) == ("confirmed", second.team_b_id, first.team_a_id)
+    assert Tournament.objects.get(pk=tournament.pk).status == "completed"
+
+
+def test_a_cascade_keeps_a_disqualified_team_s_forfeit_for_its_new_opponent(organizer):
+    tournament, _ = started_tournament(organizer=organizer, teams=8)
+    quarter, other = match_at(tournament, 1, 1), match_at(tournament, 1, 2)
+    play(quarter, 1, 0)
+    play(other, 1, 0)
+    semi = match_at(tournament, 2, 1)
+    disqualify(organizer, tournament, other.team_a_id)  # the semi-final goes to quarter's winner by walkover
+    semi.refresh_from_db()
+    assert (semi.status, semi.winner_id) == ("confirmed", quarter.team_a_id)
+
+    response = override(organizer, quarter, 0, 1, cascade=True)  # quarter's other team won after all
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["reset_match_ids"] == [semi.pk]
+    semi.refresh_from_db()
+    assert (semi.team_a_id, semi.status, semi.winner_id, semi.forfeited_by_id) == (
+        quarter.team_b_id,
+        "confirmed",
+        quarter.team_b_id,
+        other.team_a_id,
+    )
+    assert match_at(tournament, 3, 1).team_a_id == quarter.team_b_id
