@@ -22,6 +22,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser, User
 
 from core.errors import Forbidden, NotFound
+from core.roles import is_moderator
 from tournaments.errors import ErrorCode
 from tournaments.models import Tournament
 from tournaments.selectors.tournaments import (
@@ -32,11 +33,6 @@ from tournaments.selectors.tournaments import (
 )
 
 Actor = User | AnonymousUser
-
-
-def is_moderator(actor: Actor) -> bool:
-    """Staff: organizers, and the platform's moderators who may run any tournament."""
-    return bool(getattr(actor, "is_staff", False))
 
 
 def may_run(actor: Actor, *, organizer_id: int | None) -> bool:

@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
+from core.roles import is_moderator
 from tournaments.models import Tournament
-from tournaments.policies import is_moderator, tournament_view_check
+from tournaments.policies import tournament_view_check
 from tournaments.selectors.tournaments import tournament_get, tournament_list
 from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.cancellation import tournament_cancel
