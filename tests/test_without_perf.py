@@ -48,6 +48,7 @@ def test_production_settings_load_no_perf_module():
     assert completed.returncode == 0, completed.stderr
 
 
+@pytest.mark.embedded  # the child drops DATABASE_URL, so on PostgreSQL it would repeat itself
 def test_the_api_and_realtime_suites_pass_without_perf():
     # Not the slow ones (real servers, fault storms): they import what these do, and the
     # parent suite runs them already; here they doubled this test's minute.

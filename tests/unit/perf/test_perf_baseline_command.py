@@ -3,6 +3,10 @@
 The synthetic scenarios of ``tests/perf/synthetic.py`` keep each run to seconds. The
 base is a copy of this tree (``--base-tree``), edited where a test needs the base to
 differ, or a commit that cannot be found (``--against``).
+
+The verdict logic is the same on every database, so most of these run in the SQLite leg
+only (``embedded``). Two also run on PostgreSQL, where each worker makes its own
+throwaway database: a whole comparison, and EXPLAIN with the saved baseline.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ def test_compare_against_the_same_code_exits_0(base_tree: Path, tmp_path: Path) 
     assert document["base"]["hot_paths"]["synthetic_me"]["samples"] == 24
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("kind", compare.SLOWDOWN_KINDS)
 def test_a_slowdown_injected_at_the_request_handler_exits_1(base_tree: Path, kind: str) -> None:
     # Eight short rounds prove the wiring, not the guard's sensitivity (tests/perf does that):
@@ -83,12 +88,14 @@ def test_a_slowdown_injected_at_the_request_handler_exits_1(base_tree: Path, kin
     assert (code, message) == (1, "SLO guard failed: synthetic_me: regression")
 
 
+@pytest.mark.embedded
 def test_query_growth_against_the_base_exits_1(base_tree: Path) -> None:
     edit(base_tree, "EXTRA_QUERIES = 1", "EXTRA_QUERIES = 0")
     code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME)
     assert (code, message) == (1, "SLO guard failed: synthetic_me: query-growth 2 queries per request, base 1")
 
 
+@pytest.mark.embedded
 def test_a_hot_path_new_in_the_working_tree_is_reported_and_passes(base_tree: Path) -> None:
     edit(base_tree, "@register\nclass BusyScenario", "class BusyScenario")
     base = compare.Arm(label=compare.BASE, tree=base_tree, commit="tree")
@@ -101,6 +108,7 @@ def test_a_hot_path_new_in_the_working_tree_is_reported_and_passes(base_tree: Pa
     assert verdicts["synthetic_me"].status != "new"
 
 
+@pytest.mark.embedded
 def test_naming_a_hot_path_the_base_lacks_exits_2(base_tree: Path) -> None:
     edit(base_tree, "@register\nclass BusyScenario", "class BusyScenario")
     code, message = exit_code("--compare", "--base-tree", str(base_tree), "--only", "synthetic_busy")
@@ -128,6 +136,7 @@ def test_compare_outside_a_git_checkout_exits_2(monkeypatch: pytest.MonkeyPatch,
     assert message.startswith("the base cannot be measured: git rev-parse --git-dir: fatal: not a git repository")
 
 
+@pytest.mark.embedded
 def test_a_base_whose_scenarios_do_not_import_exits_2(base_tree: Path) -> None:
     (base_tree / "perf" / "scenarios" / "broken_import.py").write_text("import nowhere_to_be_found\n")
     code, message = exit_code("--compare", "--base-tree", str(base_tree), *ME)
@@ -141,6 +150,7 @@ def test_compare_without_a_baseline_exits_2(tmp_path: Path) -> None:
     assert "no baseline at" in message
 
 
+@pytest.mark.embedded
 def test_a_broken_hot_path_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNTHETIC_BROKEN", "1")  # the workers inherit it
     code, message = exit_code(*ME)
