@@ -241,10 +241,65 @@ class WorkerProcess:
         self.log.close()
 
 
+SCRATCH_PREFIX = "arena-perf-"
+#: The run that owns a scratch directory: its pid, written first.
+OWNER = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_leftovers() -> list[str]:
+    """Remove what runs killed with SIGKILL left behind; return what was removed.
+
+    No handler sees SIGKILL, so such a run leaves its scratch directory and, on
+    PostgreSQL, its workers' test databases (each worker names its database in the
+    directory before creating it). A directory whose owner is gone is swept with the
+    databases it names; one whose databases cannot be dropped from here (another
+    database configured now, a server that refuses) stays for a later run.
+    """
+    from django.db import DatabaseError, connection
+
+    swept: list[str] = []
+    for directory in sorted(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")):
+        try:
+            owner = int((directory / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # not a run's, or one from before owners were written: not ours to judge
+        if _alive(owner):
+            continue
+        names = sorted({path.read_text() for path in directory.glob("worker-*/database")})
+        if names:
+            if connection.vendor != "postgresql":
+                continue
+            try:
+                with connection._nodb_cursor() as cursor:
+                    for name in names:
+                        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+            except DatabaseError:
+                continue
+        shutil.rmtree(directory, ignore_errors=True)
+        swept += [*names, str(directory)]
+    return swept
+
+
 @contextmanager
 def scratch_directory() -> Iterator[Path]:
-    """A temporary directory, removed afterwards, also when the run is stopped (SIGTERM)."""
-    path = Path(tempfile.mkdtemp(prefix="arena-perf-"))
+    """A temporary directory, removed afterwards, also when the run is stopped (SIGTERM).
+
+    What killed runs left behind is swept first (``sweep_leftovers``)."""
+    swept = sweep_leftovers()
+    if swept:
+        print(f"perf: removed what killed runs left behind: {', '.join(swept)}", file=sys.stderr)
+    path = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    (path / OWNER).write_text(str(os.getpid()))
     previous = signal.getsignal(signal.SIGTERM)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -407,7 +462,7 @@ def affordable(names: Sequence[str], spent: dict[str, float], cost: dict[str, fl
     return chosen
 
 
-def _cores() -> int:
+def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -460,7 +515,7 @@ def arm_document(result: ArmResult, plan: Plan) -> dict[str, Any]:
             "database": result.database,
             "commit": result.arm.commit,
             "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''}".strip(),
-            "cpus": _cores(),
+            "cpus": cores(),
             "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         },
         "method": {

@@ -1,7 +1,8 @@
 """The README's performance section, rendered from the baseline JSON files.
 
 Figures are never typed: ``manage.py perf_readme`` rewrites what lies between
-``START`` and ``END`` from perf/baselines/*.json (``--check`` fails when stale).
+``START`` and ``END`` from perf/baselines/*.json, and the guard's proof table from
+perf/proofs/*.json (``perf.proof``); ``--check`` fails when either is stale.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def render_legend(documents: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def replace_section(text: str, section: str) -> str:
-    start, end = text.find(START), text.find(END)
+def replace_section(text: str, section: str, *, start_marker: str = START, end_marker: str = END) -> str:
+    start, end = text.find(start_marker), text.find(end_marker)
     if start < 0 or end < start:
-        raise MissingMarkers(f"the README needs the markers {START} and {END}")
-    return text[: start + len(START)] + "\n" + section + "\n" + text[end:]
+        raise MissingMarkers(f"the README needs the markers {start_marker} and {end_marker}")
+    return text[: start + len(start_marker)] + "\n" + section + "\n" + text[end:]

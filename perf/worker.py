@@ -26,6 +26,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 #: Statements of one call that PostgreSQL's auto_explain prints (client_min_messages).
@@ -104,7 +105,11 @@ class Worker:
             importlib.import_module(module)
         if connection.vendor != "sqlite":  # SQLite test databases are in memory, one per process
             database = settings.DATABASES["default"]
-            database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{role}_{os.getpid()}"[:63]
+            name = f"test_{database['NAME']}_{role}_{os.getpid()}"[:63]
+            database.setdefault("TEST", {})["NAME"] = name
+            # Recorded before it exists: a run killed from here on leaves it named for
+            # the next run's sweep (perf.compare.sweep_leftovers).
+            (Path(__file__).parent / "database").write_text(name)
             pool = database.get("OPTIONS", {}).get("pool")
             if pool:  # one request at a time needs one connection: see fresh_connection()
                 database["OPTIONS"]["pool"] = {**(pool if isinstance(pool, dict) else {}), "min_size": 1}

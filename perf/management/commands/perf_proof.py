@@ -9,6 +9,11 @@ request handler. Each arm is judged against the base exactly as ``perf_baseline
 * quiet when the unchanged tree fails no hot path;
 * sharp (per kind) when the slowed arm fails the target hot path and no other.
 
+``--busy-core`` runs all of it beside another process that keeps one core busy
+(``python -c "while True: pass"``), started and stopped by the command itself. ``--json``
+writes the record (``perf.proof``) after every run; ``perf_readme`` renders the
+README's proof table from ``perf/proofs/*.json``.
+
 Exit 0 when at most ``--max-false`` runs were noisy and at least ``--min-caught`` of
 ``--runs`` were sharp for each kind (defaults: the issue's 1 in 20 and 19 in 20,
 scaled to ``--runs``), else 1; 2 when the base cannot be measured.
@@ -17,16 +22,20 @@ scaled to ``--runs``), else 1; 2 when the base cannot be measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from perf import compare, guard
+from perf import compare, guard, proof
 from perf.harness import hot_path_names
 from perf.management.commands.perf_baseline import positive_int, verdict_json
 from perf.scenarios import load_all
@@ -51,7 +60,9 @@ class Command(BaseCommand):
         parser.add_argument("--budget", type=float, default=compare.DEFAULT_BUDGET, metavar="SECONDS")
         parser.add_argument("--max-false", type=int, help="noisy runs allowed (default: 1 per 20, rounded down)")
         parser.add_argument("--min-caught", type=int, help="sharp runs needed per kind (default: 19 per 20)")
-        parser.add_argument("--json", type=Path, help="write every run's verdicts")
+        parser.add_argument("--busy-core", action="store_true", help="keep one core busy with another process")
+        parser.add_argument("--json", type=Path, help="write the record: every run's verdicts (perf/proofs/)")
+        parser.add_argument("--note", default="", help="what the record's row in the README should say of this run")
 
     def handle(self, *args: Any, **options: Any) -> None:
         load_all()
@@ -68,48 +79,69 @@ class Command(BaseCommand):
         plan = compare.Plan(
             names=names, rounds=options["rounds"], max_rounds=options["max_rounds"], budget=options["budget"]
         )
-        record: list[dict[str, Any]] = []
-        tally = {"noisy": 0, **dict.fromkeys(compare.SLOWDOWN_KINDS, 0)}
-        for run in range(1, runs + 1):
+        with busy_core(options["busy_core"]):
+            summary = proof.summarize(self.run_all(options, names, slowed, plan))
+        self.stdout.write(
+            f"{connection.vendor}: quiet {runs - summary['noisy']}/{runs} runs (noisy allowed {max_false}); "
+            + "; ".join(f"{kind} +{options['percent']:g}% caught {summary['only'][kind]}/{runs}" for kind in slowed)
+            + f" (needed {min_caught})"
+            + (", beside a busy core" if options["busy_core"] else "")
+        )
+        if summary["noisy"] > max_false or any(summary["only"][kind] < min_caught for kind in slowed):
+            raise CommandError("the guard was not both quiet and sharp in these runs", returncode=1)
+        self.stdout.write(self.style.SUCCESS("quiet and sharp"))
+
+    def run_all(
+        self, options: dict[str, Any], names: list[str], slowed: dict[str, compare.Arm], plan: compare.Plan
+    ) -> dict[str, Any]:
+        """Every run, judged; the record (``perf.proof``), written after each run."""
+        base = self.base_commit(options)
+        document = proof.record(
+            [],
+            vendor=connection.vendor,
+            base=base[:12],
+            target=options["target"],
+            percent=options["percent"],
+            busy_core=options["busy_core"],
+            note=options["note"],
+        )
+        for run in range(1, options["runs"] + 1):
             started = time.monotonic()
-            results = self.measure(options, [*slowed.values()], plan, seed=run)
+            results = self.measure(base, [*slowed.values()], plan, seed=run)
             # Quiet: the working tree against the base. Sharp: each slowed arm against the
             # working tree, of whose own time the injection is a fraction.
             judged = {compare.HEAD: compare.verdicts(results, compare.HEAD, names)} | {
                 arm.label: compare.verdicts(results, arm.label, names, against=compare.HEAD) for arm in slowed.values()
             }
-            failing = {label: [v.name for v in verdicts if v.failed] for label, verdicts in judged.items()}
-            tally["noisy"] += bool(failing[compare.HEAD])
-            for kind, arm in slowed.items():
-                tally[kind] += failing[arm.label] == [options["target"]]
-            record.append({label: [verdict_json(v) for v in verdicts] for label, verdicts in judged.items()})
+            document["runs"].append({label: [verdict_json(v) for v in verdicts] for label, verdicts in judged.items()})
             self.stdout.write(self.line(run, time.monotonic() - started, judged, slowed, options["target"]))
             if options["json"]:
-                options["json"].write_text(json.dumps(record, indent=1) + "\n")
-        self.stdout.write(
-            f"{connection.vendor}: quiet {runs - tally['noisy']}/{runs} runs (noisy allowed {max_false}); "
-            + "; ".join(f"{kind} +{options['percent']:g}% caught {tally[kind]}/{runs}" for kind in slowed)
-            + f" (needed {min_caught})"
-        )
-        if tally["noisy"] > max_false or any(tally[kind] < min_caught for kind in slowed):
-            raise CommandError("the guard was not both quiet and sharp in these runs", returncode=1)
-        self.stdout.write(self.style.SUCCESS("quiet and sharp"))
+                options["json"].write_text(json.dumps(document, indent=1) + "\n")
+        return document
 
+    @staticmethod
+    def base_commit(options: dict[str, Any]) -> str:
+        try:
+            revision = (
+                options["against"]
+                or guard.load_baseline(guard.baseline_path(connection.vendor), vendor=connection.vendor)["environment"][
+                    "commit"
+                ]
+            )
+            return compare.resolve_commit(revision)
+        except (guard.InvalidBaseline, compare.BaseUnavailable) as exc:
+            raise CommandError(f"the base cannot be measured: {exc}", returncode=2) from None
+
+    @staticmethod
     def measure(
-        self, options: dict[str, Any], slowed: list[compare.Arm], plan: compare.Plan, *, seed: int
+        base_commit: str, slowed: list[compare.Arm], plan: compare.Plan, *, seed: int
     ) -> dict[str, compare.ArmResult]:
         plan.seed = seed
         with compare.scratch_directory() as scratch:
             try:
-                revision = (
-                    options["against"]
-                    or guard.load_baseline(guard.baseline_path(connection.vendor), vendor=connection.vendor)[
-                        "environment"
-                    ]["commit"]
-                )
-                base = compare.base_arm(compare.resolve_commit(revision), scratch)
+                base = compare.base_arm(base_commit, scratch)
                 return compare.measure([base, compare.head_arm(), *slowed], plan)
-            except (guard.InvalidBaseline, compare.BaseUnavailable) as exc:
+            except compare.BaseUnavailable as exc:
                 raise CommandError(f"the base cannot be measured: {exc}", returncode=2) from None
 
     @staticmethod
@@ -133,3 +165,17 @@ class Command(BaseCommand):
             )
             + f"; worst MDE {worst_mde * 100:.0f}%"
         )
+
+
+@contextlib.contextmanager
+def busy_core(wanted: bool) -> Iterator[None]:
+    """Another process spinning on one core for as long as the block runs."""
+    if not wanted:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our own interpreter
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()

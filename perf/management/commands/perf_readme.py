@@ -1,4 +1,5 @@
-"""``manage.py perf_readme``: render the README's performance section from the baselines."""
+"""``manage.py perf_readme``: render the README's performance section from the baselines,
+and its proof table from the guard's proof records."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from perf import guard, readme
+from perf import guard, proof, readme
 
 VENDORS = ("sqlite", "postgresql")
 
@@ -17,29 +18,37 @@ VENDORS = ("sqlite", "postgresql")
 class Command(BaseCommand):
     help = (
         "Rewrite the README between <!-- perf:start --> and <!-- perf:end --> from "
-        "perf/baselines/*.json. Exit 1 with --check when the README is stale; 2 without "
-        "markers or baselines."
+        "perf/baselines/*.json, and between <!-- proof:start --> and <!-- proof:end --> from "
+        "perf/proofs/*.json. Exit 1 with --check when the README is stale; 2 without "
+        "markers or baselines, or on a record that is not perf_proof's."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--readme", type=Path, default=Path(settings.BASE_DIR) / "README.md")
         parser.add_argument("--baselines", type=Path, default=guard.BASELINES_DIR)
+        parser.add_argument("--proofs", type=Path, default=proof.PROOFS_DIR)
         parser.add_argument("--check", action="store_true", help="only check the README is up to date")
 
     def handle(self, *args: Any, **options: Any) -> None:
         documents = self.documents(options["baselines"])
+        proofs = self.proofs(options["proofs"])
         try:
             text = options["readme"].read_text()
             updated = readme.replace_section(text, readme.render(documents))
+            updated = readme.replace_section(
+                updated, proof.render(proofs), start_marker=proof.START, end_marker=proof.END
+            )
         except (OSError, readme.MissingMarkers) as exc:
             raise CommandError(str(exc), returncode=2) from None
         if options["check"]:
             if updated != text:
-                raise CommandError("README performance section is stale: run manage.py perf_readme", returncode=1)
-            self.stdout.write("README performance section is up to date.")
+                raise CommandError(
+                    "README performance section or proof table is stale: run manage.py perf_readme", returncode=1
+                )
+            self.stdout.write("README performance section and proof table are up to date.")
             return
         options["readme"].write_text(updated)
-        self.stdout.write(self.style.SUCCESS(f"{options['readme']}: performance section rendered"))
+        self.stdout.write(self.style.SUCCESS(f"{options['readme']}: performance section and proof table rendered"))
 
     def documents(self, directory: Path) -> list[dict[str, Any]]:
         documents = []
@@ -53,3 +62,12 @@ class Command(BaseCommand):
         if not documents:
             raise CommandError(f"no baseline in {directory}: run manage.py perf_baseline --save", returncode=2)
         return documents
+
+    def proofs(self, directory: Path) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for path in sorted(directory.glob("*.json")):
+            try:
+                found.append((path.name, proof.validate(json.loads(path.read_text()), source=str(path))))
+            except (ValueError, proof.InvalidProof) as exc:
+                raise CommandError(str(exc), returncode=2) from None
+        return found
