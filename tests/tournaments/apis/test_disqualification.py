@@ -187,3 +187,34 @@ def test_a_cascade_keeps_a_disqualified_team_s_forfeit_for_its_new_opponent(orga
         other.team_a_id,
     )
     assert match_at(tournament, 3, 1).team_a_id == quarter.team_b_id
+
+
+def test_a_cascade_through_two_disqualified_teams_settles_both_walkovers_in_one_override(organizer):
+    # Quarter-final 1 goes to A, quarter 2 to C, who is then disqualified: A wins the semi
+    # by walkover. The other half's winner G reaches the final and is disqualified: A
+    # wins the cup by walkover. The organizer then gives quarter 1 to B, with cascade:
+    # both walkovers wait for B, in the semi and in the final, and both settle at once.
+    tournament, _ = started_tournament(organizer=organizer, teams=8)
+    quarter = match_at(tournament, 1, 1)
+    for position in (1, 2, 3, 4):
+        play(match_at(tournament, 1, position), 1, 0)
+    semi, other_semi, final = match_at(tournament, 2, 1), match_at(tournament, 2, 2), match_at(tournament, 3, 1)
+    disqualify(organizer, tournament, semi.team_b_id)
+    play(other_semi, 1, 0)
+    disqualify(organizer, tournament, other_semi.team_a_id)
+    assert Tournament.objects.get(pk=tournament.pk).status == "completed"
+    assert Match.objects.get(pk=final.pk).winner_id == quarter.team_a_id
+
+    response = override(organizer, quarter, 0, 1, cascade=True)
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["reset_match_ids"] == [semi.pk, final.pk]
+    semi.refresh_from_db()
+    final.refresh_from_db()
+    assert (semi.winner_id, semi.forfeited_by_id) == (quarter.team_b_id, semi.team_b_id)
+    assert (final.team_a_id, final.winner_id, final.forfeited_by_id) == (
+        quarter.team_b_id,
+        quarter.team_b_id,
+        other_semi.team_a_id,
+    )
+    assert Tournament.objects.get(pk=tournament.pk).status == "completed"
