@@ -55,6 +55,9 @@ class Tournament(models.Model):
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     max_teams = models.PositiveIntegerField()
     team_size = models.PositiveIntegerField()
+    # Roster (issue 16): a registration names team_size starters and up to this many
+    # substitutes; rewards and ratings go to the starters.
+    max_substitutes = models.PositiveSmallIntegerField(default=0)
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(null=True, blank=True)
     entry_fee = models.BigIntegerField(default=0, help_text="Coins, integer minor units.")
@@ -159,8 +162,13 @@ class Registration(models.Model):
         return f"{self.team_id} → {self.tournament_id} ({self.status})"
 
 
+class RosterRole(models.TextChoices):
+    STARTER = "starter", "Starter"
+    SUBSTITUTE = "substitute", "Substitute"
+
+
 class RosterEntry(models.Model):
-    """The players a registration froze at registration time.
+    """The players a registration froze: its starters and substitutes.
 
     The partial unique constraint is what guarantees that no player sits in two
     teams of one tournament, however requests race: the database refuses the
@@ -170,10 +178,12 @@ class RosterEntry(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="roster")
     tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=10, choices=RosterRole.choices, default=RosterRole.STARTER)
     active = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(condition=_in("role", RosterRole), name="roster_role_valid"),
             models.UniqueConstraint(
                 fields=["tournament", "user"],
                 condition=Q(active=True),
@@ -249,6 +259,31 @@ class ResultReport(models.Model):
         return f"{self.match_id} side {self.side}: {self.score_a}-{self.score_b}"
 
 
+class MatchSubstitution(models.Model):
+    """A starter benched for one match, and the substitute of the same roster who plays it.
+
+    Written by ``match_substitute`` once the roster locked (the tournament is live) and
+    before the match is reported. Who played the team's matches is who finalization
+    rates and rewards (``selectors.finalization``).
+    """
+
+    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="substitutions")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    player_out = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    player_in = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["match", "player_out"], name="substitution_one_out_per_match"),
+            models.UniqueConstraint(fields=["match", "player_in"], name="substitution_one_in_per_match"),
+        ]
+
+    def __str__(self) -> str:
+        return f"match {self.match_id}: {self.player_in_id} for {self.player_out_id}"
+
+
 class AuditAction(models.TextChoices):
     TOURNAMENT_CREATED = "tournament.created", "Tournament created"
     TOURNAMENT_OPENED = "tournament.opened", "Registration opened"
@@ -264,6 +299,7 @@ class AuditAction(models.TextChoices):
     MATCH_OVERRIDDEN = "match.overridden", "Result overridden"
     MATCH_RESET = "match.reset", "Match reset"
     TEAM_DISQUALIFIED = "team.disqualified", "Team disqualified"
+    PLAYER_SUBSTITUTED = "match.substitution", "Player substituted"
 
 
 class AuditEntry(models.Model):

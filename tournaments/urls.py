@@ -11,6 +11,7 @@ from tournaments.apis.matches import (
     MatchResetApi,
     MatchResolveApi,
     MatchResultSubmitApi,
+    MatchSubstitutionApi,
     TeamDisqualifyApi,
     TournamentMatchListApi,
     TournamentStartApi,
@@ -20,6 +21,7 @@ from tournaments.apis.registrations import (
     RegistrationCheckInApi,
     RegistrationCreateApi,
     RegistrationListApi,
+    RegistrationRosterApi,
     RegistrationWithdrawApi,
 )
 from tournaments.apis.tournaments import (
@@ -53,12 +55,14 @@ urlpatterns = [
     path(
         "registrations/<id:registration_id>/withdraw/", RegistrationWithdrawApi.as_view(), name="registration-withdraw"
     ),
+    path("registrations/<id:registration_id>/roster/", RegistrationRosterApi.as_view(), name="registration-roster"),
     # Matches.
     path("tournaments/<id:tournament_id>/matches/", TournamentMatchListApi.as_view(), name="tournament-match-list"),
     path("matches/<id:match_id>/", MatchDetailApi.as_view(), name="match-detail"),
     path("matches/<id:match_id>/result/", MatchResultSubmitApi.as_view(), name="match-result-submit"),
     path("matches/<id:match_id>/resolve/", MatchResolveApi.as_view(), name="match-resolve"),
     path("matches/<id:match_id>/forfeit/", MatchForfeitApi.as_view(), name="match-forfeit"),
+    path("matches/<id:match_id>/substitutions/", MatchSubstitutionApi.as_view(), name="match-substitution"),
     path("matches/<id:match_id>/override/", MatchOverrideApi.as_view(), name="match-override"),
     path("matches/<id:match_id>/reset/", MatchResetApi.as_view(), name="match-reset"),
 ]

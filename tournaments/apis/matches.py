@@ -14,6 +14,7 @@ from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin
 from tournaments.selectors.matches import match_get, match_list
 from tournaments.series import BEST_OF_CHOICES
+from tournaments.services.lineups import match_substitute
 from tournaments.services.matches import (
     Outcome,
     match_forfeit,
@@ -183,6 +184,30 @@ class MatchForfeitApi(APIView):
         data.is_valid(raise_exception=True)
         match = match_forfeit(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
         return Response(MatchOutputSerializer(match).data)
+
+
+class MatchSubstitutionApi(APIView):
+    """A captain swaps a starter out and a substitute of the registered roster in, for this
+    match only, until it is reported. Rewards and ratings go to who played."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        player_out = IdField()
+        player_in = IdField()
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        match_id = serializers.IntegerField()
+        team_id = serializers.IntegerField(source="registration.team_id")
+        player_out = serializers.IntegerField(source="player_out_id")
+        player_in = serializers.IntegerField(source="player_in_id")
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request: Request, match_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        substitution = match_substitute(match_id=match_id, actor=authenticated_user(request), **data.validated_data)
+        return Response(self.OutputSerializer(substitution).data, status=status.HTTP_201_CREATED)
 
 
 class MatchOverrideApi(APIView):

@@ -15,7 +15,12 @@ from tournaments.models import RegistrationStatus
 from tournaments.policies import tournament_run_require
 from tournaments.selectors.registrations import registration_list
 from tournaments.selectors.tournaments import tournament_get
-from tournaments.services.registrations import registration_check_in, registration_create, registration_withdraw
+from tournaments.services.registrations import (
+    registration_check_in,
+    registration_create,
+    registration_roster_set,
+    registration_withdraw,
+)
 
 
 # The registration of a RegistrationOutcome / WithdrawalOutcome, flat beside the outcome's
@@ -29,14 +34,35 @@ class RegistrationOutcomeSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(source="registration.created_at")
 
 
+class LineupInputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    """``starters`` (``team_size`` of them) and ``substitutes`` (up to ``max_substitutes``): member ids."""
+
+    starters = serializers.ListField(child=IdField(), min_length=1, max_length=100)
+    substitutes = serializers.ListField(child=IdField(), max_length=100, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        named = [*attrs.get("starters", []), *attrs.get("substitutes", [])]
+        if len(named) != len(set(named)):
+            raise serializers.ValidationError("A player is named twice.")
+        return attrs
+
+
+class LineupOutputSerializer(serializers.Serializer):
+    starters = serializers.ListField(child=serializers.IntegerField())
+    substitutes = serializers.ListField(child=serializers.IntegerField())
+
+
 class RegistrationCreateApi(APIView):
-    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    class InputSerializer(LineupInputSerializer):
         tournament_id = IdField()
         team_id = IdField()
+        starters = serializers.ListField(child=IdField(), min_length=1, max_length=100, required=False)
 
     class OutputSerializer(RegistrationOutcomeSerializer):
         waitlist_position = serializers.IntegerField(allow_null=True)
         roster = serializers.ListField(child=serializers.IntegerField(), source="roster_user_ids")
+        starters = serializers.ListField(child=serializers.IntegerField(), source="lineup.starters")
+        substitutes = serializers.ListField(child=serializers.IntegerField(), source="lineup.substitutes")
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
     def post(self, request: Request) -> Response:
@@ -44,6 +70,19 @@ class RegistrationCreateApi(APIView):
         data.is_valid(raise_exception=True)
         outcome = registration_create(user=authenticated_user(request), **data.validated_data)
         return Response(self.OutputSerializer(outcome).data, status=status.HTTP_201_CREATED)
+
+
+class RegistrationRosterApi(APIView):
+    """The captain names the lineup again, until the roster locks at the tournament's start."""
+
+    @extend_schema(request=LineupInputSerializer, responses={200: LineupOutputSerializer})
+    def put(self, request: Request, registration_id: int) -> Response:
+        data = LineupInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lineup = registration_roster_set(
+            user=authenticated_user(request), registration_id=registration_id, **data.validated_data
+        )
+        return Response(LineupOutputSerializer(lineup).data)
 
 
 class RegistrationWithdrawApi(APIView):

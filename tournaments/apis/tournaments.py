@@ -30,6 +30,7 @@ class TournamentOutputSerializer(serializers.Serializer):
     visibility = serializers.CharField()
     max_teams = serializers.IntegerField()
     team_size = serializers.IntegerField()
+    max_substitutes = serializers.IntegerField()
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
@@ -51,6 +52,9 @@ class TournamentCreateApi(APIView):
         game = serializers.CharField(max_length=100)
         max_teams = StrictIntegerField(min_value=2, max_value=4096)
         team_size = StrictIntegerField(min_value=1, max_value=100)
+        max_substitutes = StrictIntegerField(
+            required=False, min_value=0, max_value=100, help_text="Substitutes a registration may name (default 0)."
+        )
         season_id = IdField(required=False, allow_null=True)
         registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
         registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)

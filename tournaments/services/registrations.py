@@ -1,7 +1,7 @@
-"""Writes of registrations: register, withdraw, and reject the waitlist when the bracket is built.
+"""Writes of registrations: register, change the roster, withdraw, and reject the waitlist when the bracket is built.
 
-Every registration path (API, admin, seed_demo) goes through ``registration_create``
-and ``registration_withdraw``. Both serialise on the tournament row
+Every registration path (API, admin, seed_demo) goes through ``registration_create``,
+``registration_roster_set`` and ``registration_withdraw``. All serialise on the tournament row
 (``tournament_lock``) and decide capacity under that lock, so confirmed
 registrations can never exceed ``max_teams`` however many requests race. Lock order:
 tournament, then the captain's wallet, then the tournament's prize pool (entry fee /
@@ -29,7 +29,14 @@ from realtime.events import (
 from teams.selectors import team_roster
 from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_lock
-from tournaments.models import Registration, RegistrationStatus, RosterEntry, Tournament, TournamentStatus
+from tournaments.models import (
+    Registration,
+    RegistrationStatus,
+    RosterEntry,
+    RosterRole,
+    Tournament,
+    TournamentStatus,
+)
 from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted_id
 from tournaments.services.prize_pools import prize_pool_id_ensure
 
@@ -38,12 +45,28 @@ ONE_ACTIVE_PER_TEAM = "registration_one_active_per_team"
 
 
 @dataclass(frozen=True)
+class Lineup:
+    """Who a registration fields: ``team_size`` starters, then up to ``max_substitutes`` substitutes."""
+
+    starters: tuple[int, ...]
+    substitutes: tuple[int, ...] = ()
+
+    @property
+    def user_ids(self) -> list[int]:
+        return [*self.starters, *self.substitutes]
+
+
+@dataclass(frozen=True)
 class RegistrationOutcome:
     """What ``registration_create`` answers: the registration, its place in the queue, its roster."""
 
     registration: Registration
     waitlist_position: int | None  # None when confirmed; 1 is the head of the waitlist
-    roster_user_ids: list[int]
+    lineup: Lineup
+
+    @property
+    def roster_user_ids(self) -> list[int]:
+        return self.lineup.user_ids
 
 
 @dataclass(frozen=True)
@@ -70,8 +93,69 @@ def _check_registration_open(tournament: Tournament) -> None:
         raise Conflict("Registration is outside its window.", code=ErrorCode.REGISTRATION_CLOSED)
 
 
+def _lineup(
+    *, tournament: Tournament, member_ids: tuple[int, ...], starters: list[int] | None, substitutes: list[int] | None
+) -> Lineup:
+    """The lineup the captain named, checked against the team and the tournament (422 if wrong).
+
+    Named or not, there are ``team_size`` starters. Without ``starters``, a team of
+    exactly ``team_size`` members fields them all; a bigger one must name them, so that
+    nobody is rostered (and rewarded) without the captain saying so.
+    """
+    if starters is None:
+        if substitutes or len(member_ids) > tournament.team_size:
+            raise Unprocessable(
+                f"The team has {len(member_ids)} members and this tournament fields {tournament.team_size}: "
+                "name the starters.",
+                code=ErrorCode.STARTERS_REQUIRED,
+            )
+        return Lineup(starters=member_ids)
+    substitutes = substitutes or []
+    strangers = sorted(set(starters + substitutes) - set(member_ids))
+    if strangers:
+        raise Unprocessable(f"Not members of the team: {strangers}.", code=ErrorCode.ROSTER_NOT_MEMBERS)
+    if len(starters) != tournament.team_size:
+        raise Unprocessable(
+            f"Name exactly {tournament.team_size} starters; {len(starters)} were named.",
+            code=ErrorCode.STARTERS_COUNT,
+        )
+    if len(substitutes) > tournament.max_substitutes:
+        raise Unprocessable(
+            f"This tournament allows {tournament.max_substitutes} substitutes; {len(substitutes)} were named.",
+            code=ErrorCode.TOO_MANY_SUBSTITUTES,
+        )
+    return Lineup(starters=tuple(starters), substitutes=tuple(substitutes))
+
+
+def _roster_insert(*, registration: Registration, lineup: Lineup) -> None:
+    """Raises ``IntegrityError`` when a player is already on another live roster of the tournament."""
+    RosterEntry.objects.bulk_create(
+        [
+            *(
+                RosterEntry(registration=registration, tournament_id=registration.tournament_id, user_id=user_id)
+                for user_id in lineup.starters
+            ),
+            *(
+                RosterEntry(
+                    registration=registration,
+                    tournament_id=registration.tournament_id,
+                    user_id=user_id,
+                    role=RosterRole.SUBSTITUTE,
+                )
+                for user_id in lineup.substitutes
+            ),
+        ]
+    )
+
+
+def _player_conflict() -> Conflict:
+    return Conflict(
+        "A player of this team is already registered with another team.", code=ErrorCode.PLAYER_ALREADY_REGISTERED
+    )
+
+
 def _insert_registration(
-    *, tournament: Tournament, team_id: int, user: User, status: str, member_ids: tuple[int, ...]
+    *, tournament: Tournament, team_id: int, user: User, status: str, lineup: Lineup
 ) -> Registration:
     """Insert the registration and its roster; the database's unique constraints decide duplicates.
 
@@ -84,15 +168,11 @@ def _insert_registration(
         registration = Registration.objects.create(
             tournament=tournament, team_id=team_id, status=status, registered_by=user
         )
-        RosterEntry.objects.bulk_create(
-            RosterEntry(registration=registration, tournament=tournament, user_id=user_id) for user_id in member_ids
-        )
+        _roster_insert(registration=registration, lineup=lineup)
     except IntegrityError as error:
         if _violates_one_active_per_team(error):
             raise Conflict("This team is already registered.", code=ErrorCode.TEAM_ALREADY_REGISTERED) from None
-        raise Conflict(
-            "A player of this team is already registered with another team.", code=ErrorCode.PLAYER_ALREADY_REGISTERED
-        ) from None
+        raise _player_conflict() from None
     return registration
 
 
@@ -122,8 +202,17 @@ def _publish_created(outcome: RegistrationOutcome) -> None:
 
 
 @transaction.atomic
-def registration_create(*, user: User, tournament_id: int, team_id: int) -> RegistrationOutcome:
-    """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO)."""
+def registration_create(
+    *,
+    user: User,
+    tournament_id: int,
+    team_id: int,
+    starters: list[int] | None = None,
+    substitutes: list[int] | None = None,
+) -> RegistrationOutcome:
+    """Register a team: ``confirmed`` while a slot is free, else ``waitlisted`` (FIFO).
+
+    ``starters`` and ``substitutes`` name its lineup (``_lineup``)."""
     roster = team_roster(team_id=team_id)
     if roster.captain_id != user.pk:
         raise Forbidden("Only the team's captain may register it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
@@ -134,12 +223,11 @@ def registration_create(*, user: User, tournament_id: int, team_id: int) -> Regi
             f"The team has {len(roster.member_ids)} members; this tournament needs {tournament.team_size}.",
             code=ErrorCode.TEAM_TOO_SMALL,
         )
+    lineup = _lineup(tournament=tournament, member_ids=roster.member_ids, starters=starters, substitutes=substitutes)
     confirmed, waitlisted = registration_counts(tournament_id=tournament.pk)
     full = confirmed >= tournament.max_teams
     status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
-    registration = _insert_registration(
-        tournament=tournament, team_id=team_id, user=user, status=status, member_ids=roster.member_ids
-    )
+    registration = _insert_registration(tournament=tournament, team_id=team_id, user=user, status=status, lineup=lineup)
     if tournament.entry_fee:
         economy_services.wallet_debit(
             user=user,
@@ -149,9 +237,7 @@ def registration_create(*, user: User, tournament_id: int, team_id: int) -> Regi
             pool_id=prize_pool_id_ensure(tournament),
         )
     outcome = RegistrationOutcome(
-        registration=registration,
-        waitlist_position=waitlisted + 1 if full else None,
-        roster_user_ids=list(roster.member_ids),
+        registration=registration, waitlist_position=waitlisted + 1 if full else None, lineup=lineup
     )
     _publish_created(outcome)
     return outcome
@@ -168,13 +254,13 @@ def _promote_first_waitlisted(*, tournament_id: int) -> int | None:
     return head
 
 
-def _withdrawal_owner(*, user: User, registration_id: int) -> int:
+def _captained_registration(*, user: User, registration_id: int, action: str) -> int:
     """The registration's tournament id, once the caller is known to captain its team."""
     owner = Registration.objects.filter(pk=registration_id).values("tournament_id", "team__captain_id").first()
     if owner is None:
         raise NotFound("No such registration.", code=ErrorCode.REGISTRATION_NOT_FOUND)
     if owner["team__captain_id"] != user.pk:
-        raise Forbidden("Only the team's captain may withdraw it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
+        raise Forbidden(f"Only the team's captain may {action}.", code=ErrorCode.NOT_TEAM_CAPTAIN)
     return owner["tournament_id"]
 
 
@@ -198,7 +284,7 @@ def _withdraw_locked(*, registration_id: int) -> Registration:
 @transaction.atomic
 def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutcome:
     """Withdraw a registration (captain): free the slot, promote the waitlist's head, refund."""
-    tournament_id = _withdrawal_owner(user=user, registration_id=registration_id)
+    tournament_id = _captained_registration(user=user, registration_id=registration_id, action="withdraw it")
     tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_withdraw")
     if tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED):
         raise Conflict("The tournament has started; withdrawing is closed.", code=ErrorCode.WITHDRAWAL_CLOSED)
@@ -348,3 +434,30 @@ def registrations_no_show_publish(*, tournament_id: int, team_ids: list[int]) ->
     counter ranks last in the lock order."""
     if team_ids:  # public data only, as in _publish_created
         publish_on_commit(tournament_id=tournament_id, type=REGISTRATIONS_NO_SHOW, data={"team_ids": team_ids})
+
+
+@transaction.atomic
+def registration_roster_set(
+    *, user: User, registration_id: int, starters: list[int], substitutes: list[int] | None = None
+) -> Lineup:
+    """The captain changes the lineup (``_lineup``'s rules) until the roster locks at the start.
+
+    Under the tournament lock, like every roster write: the start (which locks the
+    roster) and this never interleave. The new roster replaces the old one whole; the
+    partial unique constraint still refuses a player who is on another team's roster.
+    """
+    tournament_id = _captained_registration(user=user, registration_id=registration_id, action="change its roster")
+    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_roster_set")
+    if tournament.status not in (TournamentStatus.REGISTRATION_OPEN, TournamentStatus.REGISTRATION_CLOSED):
+        raise Conflict("The roster locked when the tournament started.", code=ErrorCode.ROSTER_LOCKED)
+    registration = Registration.objects.get(pk=registration_id)
+    if registration.status not in Registration.ACTIVE_STATUSES:
+        raise Conflict("This registration is not active.", code=ErrorCode.REGISTRATION_NOT_ACTIVE)
+    roster = team_roster(team_id=registration.team_id)
+    lineup = _lineup(tournament=tournament, member_ids=roster.member_ids, starters=starters, substitutes=substitutes)
+    RosterEntry.objects.filter(registration_id=registration.pk, active=True).delete()
+    try:
+        _roster_insert(registration=registration, lineup=lineup)
+    except IntegrityError:
+        raise _player_conflict() from None
+    return lineup

@@ -32,6 +32,8 @@ def test_register_returns_201_with_the_registration(client_for, tournament, team
         "created_at": body["created_at"],
         "waitlist_position": None,
         "roster": sorted([captain.pk, member.pk]),
+        "starters": sorted([captain.pk, member.pk]),  # a team of team_size fields everyone
+        "substitutes": [],
     }
 
 

@@ -23,6 +23,7 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "visibility": "public",
         "max_teams": 8,
         "team_size": 2,
+        "max_substitutes": 0,
         "registration_opens_at": None,
         "registration_closes_at": None,
         "entry_fee": 0,
