@@ -19,7 +19,15 @@ from teams.models import Membership, TeamInvite
 from teams.services import team_invite_create
 from tests import factories
 from tests.tournaments.builders import match_at
-from tournaments.models import AuditEntry, Match, Registration, ResultReport, Tournament
+from tournaments.models import (
+    AuditEntry,
+    Match,
+    MatchSubstitution,
+    Registration,
+    ResultReport,
+    RosterEntry,
+    Tournament,
+)
 from tournaments.services.matches import match_result_submit, tournament_start
 
 PERSONAS = ["captain", "member", "invited", "outsider", "organizer", "other_staff"]
@@ -29,10 +37,11 @@ RUNS_IT = {"organizer", "other_staff"}
 @pytest.fixture
 def cup(organizer):
     """A live 4-team cup whose first semi-final is played by two teams of two."""
-    tournament = factories.tournament(organizer=organizer, max_teams=4)
+    tournament = factories.tournament(organizer=organizer, max_teams=4, max_substitutes=1)
     teams = [factories.team(size=2) for _ in range(4)]
-    for team in teams:
-        factories.confirmed_registration(tournament=tournament, team=team)
+    for team in teams:  # the captain starts; the other member is the substitute
+        registration = factories.confirmed_registration(tournament=tournament, team=team)
+        RosterEntry.objects.filter(registration=registration).exclude(user_id=team.captain_id).update(role="substitute")
     tournament_start(tournament_id=tournament.pk, actor=organizer)
     semi = match_at(tournament, 1, 1)
     team = semi.team_a
@@ -59,6 +68,8 @@ def state(tournament):
         AuditEntry.objects.filter(tournament=tournament).count(),
         list(Membership.objects.order_by("pk").values_list()),
         list(TeamInvite.objects.order_by("pk").values_list("status")),
+        list(MatchSubstitution.objects.filter(match__tournament=tournament).values_list()),
+        list(RosterEntry.objects.filter(tournament=tournament).order_by("pk").values_list("user_id", "role", "active")),
     )
 
 
@@ -84,6 +95,15 @@ OPERATIONS = {
     "resolve": (disputed, "/api/matches/{match}/resolve/", lambda semi: {"score_a": 1, "score_b": 0}, RUNS_IT),
     "cancel": (None, "/api/tournaments/{tournament}/cancel/", lambda semi: {"reason": "venue lost"}, RUNS_IT),
     "report": (None, "/api/matches/{match}/result/", lambda semi: {"score_a": 1, "score_b": 0}, {"captain"}),
+    "substitute": (
+        None,
+        "/api/matches/{match}/substitutions/",
+        lambda semi: {
+            "player_out": semi.team_a.captain_id,
+            "player_in": Membership.objects.filter(team=semi.team_a).exclude(user=semi.team_a.captain).get().user_id,
+        },
+        {"captain"},
+    ),
 }
 
 
