@@ -47,8 +47,10 @@ class BracketMatch:
     round: int
     team_a_id: int | None
     team_b_id: int | None
-    winner_id: int | None
+    winner_id: int | None  # None once confirmed: a draw (round robin)
     status: str
+    score_a: int | None = None
+    score_b: int | None = None
 
 
 def placements_compute(*, bracket: list[BracketMatch], team_ids: Iterable[int]) -> dict[int, int]:
@@ -108,7 +110,7 @@ def elo_scores(*, bracket: list[BracketMatch], team_ratings: Mapping[int, float]
         a = team_ratings.get(match.team_a_id, DEFAULT_RATING)
         b = team_ratings.get(match.team_b_id, DEFAULT_RATING)
         expected_a = 1 / (1 + 10 ** ((b - a) / 400))
-        actual_a = 1.0 if match.winner_id == match.team_a_id else 0.0
+        actual_a = 0.5 if match.winner_id is None else 1.0 if match.winner_id == match.team_a_id else 0.0
         scores[match.team_a_id] += actual_a - expected_a
         scores[match.team_b_id] += expected_a - actual_a
     return scores
@@ -128,8 +130,12 @@ def awards_compute(
     ratings: Mapping[int, int],
     opponent_averages: Mapping[int, float],
     policy: Mapping[str, Mapping[str, int]],
+    placements: Mapping[int, int] | None = None,
 ) -> list[Award]:
-    placements = placements_compute(bracket=bracket, team_ids={team_id for _, team_id in roster})
+    """``placements`` by team: the standings' ranks for a round robin; by default the
+    single-elimination bracket's (``placements_compute``)."""
+    if placements is None:
+        placements = placements_compute(bracket=bracket, team_ids={team_id for _, team_id in roster})
     scores = elo_scores(bracket=bracket, team_ratings=_team_ratings(roster=roster, ratings=ratings))
     awards = []
     for user_id, team_id in roster:

@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     CONCURRENT_UPDATE = "concurrent_update"
     DOWNSTREAM_REPORTED = "downstream_reported"
     DRAW_NOT_ALLOWED = "draw_not_allowed"
+    INVALID_FORMAT = "invalid_format"
     INVALID_REWARD_POLICY = "invalid_reward_policy"
     GAMES_REQUIRED = "games_required"
     INVALID_SERIES = "invalid_series"

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tournaments import formats
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -30,6 +32,11 @@ class TournamentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class TournamentFormat(models.TextChoices):
+    SINGLE_ELIMINATION = formats.SINGLE_ELIMINATION, "Single elimination"
+    ROUND_ROBIN = formats.ROUND_ROBIN, "Round robin"
+
+
 class TournamentVisibility(models.TextChoices):
     """Who may watch a tournament once it is open (a draft is its organizer's alone): docs/security.md."""
 
@@ -38,6 +45,7 @@ class TournamentVisibility(models.TextChoices):
 
 
 class Tournament(models.Model):
+    Format = TournamentFormat
     Status = TournamentStatus
     Visibility = TournamentVisibility
 
@@ -55,6 +63,13 @@ class Tournament(models.Model):
     visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     max_teams = models.PositiveIntegerField()
     team_size = models.PositiveIntegerField()
+    # Format (issue 15, ``tournaments.formats``): how matches are made and teams ranked.
+    format = models.CharField(
+        max_length=32, choices=TournamentFormat.choices, default=TournamentFormat.SINGLE_ELIMINATION
+    )
+    round_robin_legs = models.PositiveSmallIntegerField(default=1, help_text="Round robin: 1 single, 2 double.")
+    # Standings order, from formats.TIEBREAKERS; empty = formats.DEFAULT_TIEBREAKERS.
+    tiebreakers = models.JSONField(default=list, blank=True)
     # Roster (issue 16): a registration names team_size starters and up to this many
     # substitutes; rewards and ratings go to the starters.
     max_substitutes = models.PositiveSmallIntegerField(default=0)
@@ -104,6 +119,8 @@ class Tournament(models.Model):
                 name="tournament_registration_window_ordered",
             ),
             models.CheckConstraint(condition=Q(best_of__in=[1, 3, 5, 7]), name="tournament_best_of_valid"),
+            models.CheckConstraint(condition=_in("format", TournamentFormat), name="tournament_format_valid"),
+            models.CheckConstraint(condition=Q(round_robin_legs__in=[1, 2]), name="tournament_round_robin_legs_valid"),
             models.CheckConstraint(
                 condition=Q(check_in_opens_at__isnull=True, check_in_closes_at__isnull=True)
                 | Q(check_in_closes_at__gt=F("check_in_opens_at")),
@@ -229,9 +246,10 @@ class Match(models.Model):
         constraints = [
             models.CheckConstraint(condition=_in("status", MatchStatus), name="match_status_valid"),
             models.UniqueConstraint(fields=["tournament", "round", "position"], name="match_unique_slot"),
+            # A confirmed match has a winner, or is a draw (equal scores: formats.DRAWS_ALLOWED).
             models.CheckConstraint(
-                condition=~Q(status="confirmed") | Q(winner__isnull=False),
-                name="match_confirmed_has_winner",
+                condition=~Q(status="confirmed") | Q(winner__isnull=False) | Q(score_a=F("score_b")),
+                name="match_confirmed_has_winner_or_draw",
             ),
         ]
 

@@ -12,8 +12,10 @@ from rest_framework.views import APIView
 from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin, StrictIntegerField
 from core.roles import is_moderator
+from tournaments import formats
 from tournaments.models import Tournament
 from tournaments.policies import tournament_view_check
+from tournaments.selectors.standings import tournament_standings
 from tournaments.selectors.tournaments import tournament_get, tournament_list
 from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.cancellation import tournament_cancel
@@ -31,6 +33,9 @@ class TournamentOutputSerializer(serializers.Serializer):
     max_teams = serializers.IntegerField()
     team_size = serializers.IntegerField()
     max_substitutes = serializers.IntegerField()
+    format = serializers.CharField()
+    round_robin_legs = serializers.IntegerField()
+    tiebreakers = serializers.ListField(child=serializers.CharField())
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
@@ -54,6 +59,22 @@ class TournamentCreateApi(APIView):
         team_size = StrictIntegerField(min_value=1, max_value=100)
         max_substitutes = StrictIntegerField(
             required=False, min_value=0, max_value=100, help_text="Substitutes a registration may name (default 0)."
+        )
+        format = serializers.ChoiceField(
+            choices=Tournament.Format.choices,
+            required=False,
+            help_text="single_elimination (default): a bracket, byes for the top seeds. round_robin: everyone "
+            "meets everyone (round_robin_legs times), draws allowed, ranked by tiebreakers.",
+        )
+        round_robin_legs = serializers.ChoiceField(
+            choices=[1, 2], required=False, help_text="round_robin only: 1 (single) or 2 (double, sides swapped)."
+        )
+        tiebreakers = serializers.ListField(
+            child=serializers.ChoiceField(choices=formats.TIEBREAKERS),
+            required=False,
+            max_length=len(formats.TIEBREAKERS),
+            help_text="Standings order, first decides first (default: points, head_to_head, game_differential, "
+            "games_won, seed). Points: 3 a win, 1 a draw.",
         )
         season_id = IdField(required=False, allow_null=True)
         registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -95,6 +116,35 @@ class TournamentDetailApi(APIView):
         tournament = tournament_get(tournament_id=tournament_id)
         tournament_view_check(actor=authenticated_user(request), tournament=tournament)
         return Response(TournamentOutputSerializer(tournament).data)
+
+
+class TournamentStandingsApi(APIView):
+    """The table: every confirmed team best first, with its record and the tiebreak values that
+    decided its rank (round robin), or its placement as far as the bracket decided it (elimination)."""
+
+    class OutputSerializer(serializers.Serializer):
+        class TeamSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            name = serializers.CharField()
+            tag = serializers.CharField()
+
+        rank = serializers.IntegerField(allow_null=True, help_text="Null: an elimination team still playing.")
+        team = TeamSerializer()
+        played = serializers.IntegerField(source="standing.played")
+        wins = serializers.IntegerField(source="standing.wins")
+        draws = serializers.IntegerField(source="standing.draws")
+        losses = serializers.IntegerField(source="standing.losses")
+        points = serializers.IntegerField(source="standing.points")
+        game_differential = serializers.IntegerField(source="standing.game_differential")
+        games_won = serializers.IntegerField(source="standing.games_won")
+        seed = serializers.IntegerField(source="standing.seed")
+        tiebreaks = serializers.DictField(child=serializers.IntegerField(), source="standing.tiebreaks")
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request: Request, tournament_id: int) -> Response:
+        tournament = tournament_get(tournament_id=tournament_id)
+        tournament_view_check(actor=authenticated_user(request), tournament=tournament)
+        return Response(self.OutputSerializer(tournament_standings(tournament=tournament), many=True).data)
 
 
 class TournamentOpenApi(APIView):

@@ -17,6 +17,7 @@ from tournaments.models import (
     Tournament,
     TournamentParticipation,
 )
+from tournaments.selectors.registrations import registrations_in_seed_order
 
 
 def finalization_tournament_get(*, tournament_id: int) -> Mapping[str, Any] | None:
@@ -26,7 +27,7 @@ def finalization_tournament_get(*, tournament_id: int) -> Mapping[str, Any] | No
 
 def finalization_bracket(*, tournament_id: int) -> list[BracketMatch]:
     rows = Match.objects.filter(tournament_id=tournament_id).values_list(
-        "round", "team_a_id", "team_b_id", "winner_id", "status"
+        "round", "team_a_id", "team_b_id", "winner_id", "status", "score_a", "score_b"
     )
     return [BracketMatch(*row) for row in rows]
 
@@ -86,3 +87,8 @@ def opponent_rating_averages(*, tournament_id: int) -> dict[int, float]:
         .values_list("user_id", "average")
     )
     return {user_id: float(average) for user_id, average in rows if average is not None}
+
+
+def finalization_seeds(*, tournament_id: int) -> list[int]:
+    """Confirmed teams in seed order (registration order): the standings' last tiebreaker."""
+    return list(registrations_in_seed_order(tournament_id=tournament_id).values_list("team_id", flat=True))

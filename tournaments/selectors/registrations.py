@@ -60,3 +60,11 @@ def registration_list(*, tournament_id: int, statuses: Iterable[str]) -> QuerySe
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def registrations_in_seed_order(*, tournament_id: int) -> QuerySet[Registration]:
+    """The confirmed registrations, seed 1 first: the order they were made in (the start's
+    seeding, the standings' ``seed`` tiebreaker)."""
+    return Registration.objects.filter(tournament_id=tournament_id, status=RegistrationStatus.CONFIRMED).order_by(
+        "created_at", "pk"
+    )

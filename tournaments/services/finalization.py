@@ -44,6 +44,7 @@ from core.sql import flatten, rows_insert, values_placeholders
 from economy.models import LedgerTransaction
 from economy.services import wallet_credit_many
 from realtime.events import TOURNAMENT_FINALIZED, publish_on_commit
+from tournaments import formats
 from tournaments.awards import (
     BADGE_MILESTONES,
     DEFAULT_RATING,
@@ -73,6 +74,7 @@ from tournaments.policies import tournament_run_check
 from tournaments.selectors.finalization import (
     finalization_bracket,
     finalization_roster,
+    finalization_seeds,
     finalization_tournament_get,
     opponent_rating_averages,
 )
@@ -124,6 +126,7 @@ def tournament_finalize(*, tournament_id: int, actor: User | None = None) -> Fin
         ratings={user_id: skill.rating for user_id, skill in skills.items()},
         opponent_averages=opponent_averages,
         policy=policy,
+        placements=_standings_placements(tournament=tournament, bracket=bracket),
     )
     played_before = {user_id: skill.tournaments_played for user_id, skill in skills.items()}
     awarded = _participations_create(tournament_id=tournament_id, awards=awards)
@@ -169,6 +172,23 @@ def _locked_tournament(*, tournament_id: int, found: Mapping[str, Any]) -> Tourn
     if tournament.status not in FINALIZABLE_STATUSES:
         raise Conflict(f"A {tournament.status} tournament cannot be finalized.", code=ErrorCode.TOURNAMENT_NOT_FINISHED)
     return tournament
+
+
+def _standings_placements(*, tournament: Tournament, bracket: list[BracketMatch]) -> dict[int, int] | None:
+    """A round robin's placements are its standings' ranks; None: the bracket's (``awards``)."""
+    if tournament.format != formats.ROUND_ROBIN:
+        return None
+    results = [
+        formats.Result(m.team_a_id, m.team_b_id, m.winner_id, m.score_a, m.score_b)
+        for m in bracket
+        if m.team_a_id is not None and m.team_b_id is not None
+    ]
+    standings = formats.standings_compute(
+        results=results,
+        seeds=finalization_seeds(tournament_id=tournament.pk),
+        tiebreakers=tournament.tiebreakers or formats.DEFAULT_TIEBREAKERS,
+    )
+    return {standing.team_id: standing.rank for standing in standings}
 
 
 def _check_bracket(bracket: list[BracketMatch]) -> None:

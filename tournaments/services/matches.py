@@ -26,10 +26,12 @@ from realtime.events import (
     TEAM_DISQUALIFIED,
     publish_on_commit,
 )
+from tournaments import formats
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import AuditAction, Match, Registration, ResultReport, Tournament
 from tournaments.policies import may_run, tournament_run_check, tournament_run_require
+from tournaments.selectors.registrations import registrations_in_seed_order
 from tournaments.series import InvalidSeries, best_of_for, series_score
 from tournaments.services.audit import audit_match, audit_record, match_state
 from tournaments.services.registrations import (
@@ -52,6 +54,7 @@ MATCH_READ_FIELDS = (
     "tournament__organizer_id",
     "tournament__best_of",
     "tournament__round_best_of",
+    "tournament__format",
     *(f"{team}__{field}" for team in ("team_a", "team_b") for field in ("name", "tag", "captain_id")),
     # Whether a walkover waits in the next match, and whether that is the final
     # (``_completes_tournament``): a join in the same read, not a statement.
@@ -133,7 +136,17 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     """
     tournament = (
         Tournament.objects.filter(pk=tournament_id)
-        .only("pk", "organizer_id", "status", "entry_fee", "prize_pool_id", "check_in_opens_at", "no_show_refund")
+        .only(
+            "pk",
+            "organizer_id",
+            "status",
+            "entry_fee",
+            "prize_pool_id",
+            "check_in_opens_at",
+            "no_show_refund",
+            "format",
+            "round_robin_legs",
+        )
         .first()
     )
     if tournament is None:
@@ -154,14 +167,13 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     no_shows = []
     if tournament.check_in_opens_at is not None:
         no_shows = registrations_apply_check_in(tournament=tournament, caller="tournament_start")
-    team_ids = list(
-        Registration.objects.filter(tournament_id=tournament_id, status=Registration.Status.CONFIRMED)
-        .order_by("created_at", "pk")
-        .values_list("team_id", flat=True)
-    )
+    team_ids = list(registrations_in_seed_order(tournament_id=tournament_id).values_list("team_id", flat=True))
     if len(team_ids) < 2:
         raise Conflict("A bracket needs at least two confirmed teams.", code=ErrorCode.NOT_ENOUGH_TEAMS)
-    _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
+    if tournament.format == formats.ROUND_ROBIN:
+        _round_robin_create(tournament_id=tournament_id, team_ids=team_ids, legs=tournament.round_robin_legs)
+    else:
+        _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
     registrations_no_show_publish(tournament_id=tournament_id, team_ids=no_shows)
     audit_record(
@@ -184,6 +196,14 @@ def _bracket_create(*, tournament_id: int, team_ids: list[int]) -> None:
         match.next_match = by_slot[(match.round + 1, (match.position + 1) // 2)]
         match.next_slot = _slot(match.position)
     Match.objects.bulk_update(linked, ["next_match", "next_slot"])
+
+
+def _round_robin_create(*, tournament_id: int, team_ids: list[int], legs: int) -> None:
+    """One statement whatever the size: every match of every round (``formats.round_robin_pairings``)."""
+    Match.objects.bulk_create(
+        Match(tournament_id=tournament_id, round=round_, position=position, team_a_id=team_a, team_b_id=team_b)
+        for round_, position, team_a, team_b in formats.round_robin_pairings(team_ids, legs=legs)
+    )
 
 
 # --- Results ---------------------------------------------------------------------------
@@ -221,14 +241,20 @@ def _ensure_live(*, tournament: Tournament) -> None:
         raise Conflict(f"The tournament is {tournament.status}, not live.", code=ErrorCode.TOURNAMENT_NOT_LIVE)
 
 
-def _ensure_decisive(*, score_a: int, score_b: int) -> None:
-    if score_a == score_b:
+def ensure_decisive(*, tournament: Tournament, score_a: int, score_b: int) -> None:
+    """A level score is a draw where the format allows one (``formats.DRAWS_ALLOWED``), else 422."""
+    if score_a == score_b and tournament.format not in formats.DRAWS_ALLOWED:
         raise Unprocessable("A match cannot end in a draw.", code=ErrorCode.DRAW_NOT_ALLOWED)
 
 
 def _completes_tournament(match: Match) -> bool:
     """Whether confirming ``match`` (as read unlocked) can complete the tournament: it is the
-    final, or its next match is the final and a walkover waits there (``team_disqualify``)."""
+    final, or its next match is the final and a walkover waits there (``team_disqualify``).
+    In a round robin any match may be the last one: every confirmation takes the
+    tournament's lock first, so two last matches confirmed at once are counted one
+    after the other (``_confirmed_advance``), and exactly one completes the tournament."""
+    if match.tournament.format != formats.SINGLE_ELIMINATION:
+        return True
     following = match.next_match
     return match.next_match_id is None or (
         following is not None and following.forfeited_by_id is not None and following.next_match_id is None
@@ -284,11 +310,11 @@ def _series(
                 f"This match is best of {best_of}: report its games ([{{score_a, score_b}}, ...]).",
                 code=ErrorCode.GAMES_REQUIRED,
             )
-        _ensure_decisive(score_a=score_a, score_b=score_b)
+        ensure_decisive(tournament=tournament, score_a=score_a, score_b=score_b)
         return score_a, score_b, []
     try:
         if best_of == 1 and len(games) == 1:  # one game: the same report as its scores
-            _ensure_decisive(score_a=games[0][0], score_b=games[0][1])
+            ensure_decisive(tournament=tournament, score_a=games[0][0], score_b=games[0][1])
             return games[0][0], games[0][1], []
         derived = series_score(games, best_of=best_of)
     except InvalidSeries as exc:
@@ -388,7 +414,7 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str, tour
     Precondition: caller holds the match lock (and the tournament's, for the final:
     ``tournament_locked``).
     """
-    winner_id = match.team_a_id if score_a > score_b else match.team_b_id
+    winner_id = match_winner(match, score_a=score_a, score_b=score_b)
     now = timezone.now()
     settled = Match.objects.filter(pk=match.pk, status=match.status).update(
         status=Match.Status.CONFIRMED, score_a=score_a, score_b=score_b, winner_id=winner_id, confirmed_at=now
@@ -400,9 +426,23 @@ def _match_settle(*, match: Match, score_a: int, score_b: int, caller: str, tour
     _confirmed_advance(match=match, caller=caller, tournament_locked=tournament_locked)
 
 
+def match_winner(match: Match, *, score_a: int, score_b: int) -> int | None:
+    """The team with more games; None for a draw (``ensure_decisive`` allowed it)."""
+    if score_a == score_b:
+        return None
+    return match.team_a_id if score_a > score_b else match.team_b_id
+
+
 def _confirmed_advance(*, match: Match, caller: str, tournament_locked: bool) -> None:
-    """The match is confirmed: advance its winner or, for the final, complete the tournament."""
-    if match.next_match_id is None:
+    """The match is confirmed: advance its winner or, for the final, complete the tournament.
+
+    A round robin has no next match: it completes when no other match is left open.
+    Precondition there: the caller holds the tournament's lock (``_completes_tournament``).
+    """
+    if match.tournament.format == formats.ROUND_ROBIN:
+        if not Match.objects.filter(tournament_id=match.tournament_id).exclude(status=Match.Status.CONFIRMED).exists():
+            _tournament_complete(tournament=match.tournament)
+    elif match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:
         _winner_advance(
@@ -527,7 +567,9 @@ def team_disqualify(*, tournament_id: int, team_id: int, actor: User, reason: st
     finalization's placements and rewards. Every match it has not finished is forfeited:
     with both teams known, the opponent wins by walkover and advances now; when its
     opponent is not known yet, the walkover waits in the match and is settled when the
-    opponent arrives (``_winner_advance``). In single elimination that is one match.
+    opponent arrives (``_winner_advance``). In single elimination that is one match; in a
+    round robin every match it has left, and it leaves the standings (its results
+    already played stand for its opponents).
     A repeated disqualification answers the same (a retry). Locks: the tournament, then
     the match, the documented order. Refusals: 403, 404, 409 (not live), 422 (a team
     not confirmed in this tournament).
@@ -563,8 +605,10 @@ def team_disqualify(*, tournament_id: int, team_id: int, actor: User, reason: st
         .values_list("pk", flat=True)
     )
     forfeited, waiting = [], None
-    for match_id in pending:
-        match = match_lock(match_id=match_id, pipeline=PIPELINE, caller="team_disqualify")
+    # Every match locked before the first walkover publishes its event (the outbox
+    # ranks last): in a round robin the team has many open matches.
+    locked = [match_lock(match_id=match_id, pipeline=PIPELINE, caller="team_disqualify") for match_id in pending]
+    for match in locked:
         match.tournament = tournament
         if match.team_a_id is not None and match.team_b_id is not None:
             walkover_settle(match=match, team_id=team_id, caller="team_disqualify", tournament_locked=True)
@@ -600,7 +644,7 @@ def match_resolve(*, match_id: int, actor: User, score_a: int, score_b: int) -> 
     """
     match = _match_read(match_id=match_id)
     tournament_run_check(actor=actor, organizer_id=match.tournament.organizer_id)
-    _ensure_decisive(score_a=score_a, score_b=score_b)
+    ensure_decisive(tournament=match.tournament, score_a=score_a, score_b=score_b)
     locked = _match_lock(match=match, caller="match_resolve")
     _ensure_live(tournament=locked.tournament)
     if locked.status != Match.Status.DISPUTED:

@@ -29,8 +29,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import Conflict, NotFound, Unprocessable
+from core.errors import Conflict, NotFound
 from realtime.events import MATCH_OVERRIDDEN, MATCH_RESET, publish_on_commit
+from tournaments import formats
 from tournaments.errors import ErrorCode
 from tournaments.locks import match_lock, tournament_lock
 from tournaments.models import (
@@ -44,7 +45,7 @@ from tournaments.models import (
 )
 from tournaments.policies import tournament_run_check
 from tournaments.services.audit import audit_match, match_state
-from tournaments.services.matches import walkover_settle
+from tournaments.services.matches import ensure_decisive, match_winner, walkover_settle
 
 PIPELINE = "override"
 OPEN_STATUSES = (TournamentStatus.LIVE, TournamentStatus.COMPLETED)
@@ -148,12 +149,11 @@ def match_override(
     *, match_id: int, actor: User, score_a: int, score_b: int, reason: str, cascade: bool = False
 ) -> tuple[Match, list[int]]:
     """Set the match's final scores (see the module); returns it and the ids of matches reset."""
-    if score_a == score_b:
-        raise Unprocessable("A match cannot end in a draw.", code=ErrorCode.DRAW_NOT_ALLOWED)
     tournament, match = _locked(match_id=match_id, actor=actor, caller="match_override")
+    ensure_decisive(tournament=tournament, score_a=score_a, score_b=score_b)
     if match.team_a_id is None or match.team_b_id is None:
         raise Conflict("Both teams of this match are not known yet.", code=ErrorCode.MATCH_NOT_READY)
-    winner_id = match.team_a_id if score_a > score_b else match.team_b_id
+    winner_id = match_winner(match, score_a=score_a, score_b=score_b)
     old_winner = match.winner_id if match.status == Match.Status.CONFIRMED else None
     before = match_state(match) | {"tournament_status": tournament.status}
     now = timezone.now()
@@ -168,7 +168,11 @@ def match_override(
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.forfeited_by_id, match.confirmed_at = winner_id, None, now
     reset: list[int] = []
-    if old_winner != winner_id:
+    if tournament.format == formats.ROUND_ROBIN:  # nothing downstream: the last open match completes it
+        if not Match.objects.filter(tournament_id=tournament.pk).exclude(status=Match.Status.CONFIRMED).exists():
+            Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)
+            tournament.status = TournamentStatus.COMPLETED
+    elif old_winner != winner_id:
         if match.next_match_id is None:
             Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)
             tournament.status = TournamentStatus.COMPLETED

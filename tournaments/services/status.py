@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from core.errors import Conflict, InvalidInput, NotFound
+from tournaments import formats
 from tournaments.errors import ErrorCode
 from tournaments.locks import tournament_status_swap
 from tournaments.models import AuditAction, Season, Tournament, TournamentStatus
@@ -36,6 +37,9 @@ def tournament_create(
     max_teams: int,
     team_size: int,
     max_substitutes: int = 0,
+    format: str = formats.SINGLE_ELIMINATION,  # noqa: A002 - the API's field name
+    round_robin_legs: int = 1,
+    tiebreakers: list[str] | None = None,
     season_id: int | None = None,
     registration_opens_at: datetime | None = None,
     registration_closes_at: datetime | None = None,
@@ -58,6 +62,12 @@ def tournament_create(
             "check_in_opens_at and check_in_closes_at go together, the close after the open.",
             code=ErrorCode.INVALID_WINDOW,
         )
+    if round_robin_legs != 1 and format != formats.ROUND_ROBIN:
+        raise InvalidInput("round_robin_legs applies to the round_robin format only.", code=ErrorCode.INVALID_FORMAT)
+    try:
+        tiebreakers = formats.tiebreakers_check(tiebreakers or [])
+    except formats.InvalidTiebreakers as exc:
+        raise InvalidInput(f"tiebreakers: {exc}.", code=ErrorCode.INVALID_FORMAT) from None
     # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
     if season_id is not None and not Season.objects.filter(pk=season_id).exists():
         raise NotFound("No such season.", code=ErrorCode.SEASON_NOT_FOUND)
@@ -68,6 +78,9 @@ def tournament_create(
         max_teams=max_teams,
         team_size=team_size,
         max_substitutes=max_substitutes,
+        format=format,
+        round_robin_legs=round_robin_legs,
+        tiebreakers=tiebreakers,
         season_id=season_id,
         registration_opens_at=registration_opens_at,
         registration_closes_at=registration_closes_at,

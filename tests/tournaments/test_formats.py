@@ -1,0 +1,93 @@
+"""``tournaments.formats``: round-robin pairings and standings, as pure functions.
+
+Property tests (hypothesis) over random sizes and results; the hand-computed 6-team
+table through the API is ``apis/test_round_robin.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tournaments import formats
+from tournaments.formats import Result
+
+
+@given(teams=st.integers(min_value=2, max_value=17), legs=st.sampled_from([1, 2]))
+def test_every_pair_meets_once_per_leg_and_nobody_plays_twice_in_a_round(teams, legs):
+    ids = list(range(100, 100 + teams))
+    pairings = formats.round_robin_pairings(ids, legs=legs)
+    met = Counter(frozenset((a, b)) for _, _, a, b in pairings)
+    assert set(met) == {frozenset(pair) for pair in combinations(ids, 2)}
+    assert set(met.values()) == {legs}
+    rounds = {round_ for round_, *_ in pairings}
+    assert rounds == set(range(1, legs * (teams - 1 + teams % 2) + 1))
+    for round_ in rounds:
+        playing = [team for r, _, a, b in pairings if r == round_ for team in (a, b)]
+        assert len(playing) == len(set(playing))
+        positions = [position for r, position, *_ in pairings if r == round_]
+        assert positions == list(range(1, len(positions) + 1))
+    if legs == 2:  # the second leg swaps sides
+        half = len(pairings) // 2
+        assert [(b, a) for *_, a, b in pairings[half:]] == [(a, b) for *_, a, b in pairings[:half]]
+
+
+outcomes = st.sampled_from([(2, 0), (0, 2), (1, 1), (3, 1), (0, 0)])
+
+
+@given(teams=st.integers(min_value=2, max_value=10), data=st.data())
+def test_any_results_give_one_complete_table(teams, data):
+    ids = list(range(1, teams + 1))
+    results = []
+    for _, _, a, b in formats.round_robin_pairings(ids):
+        score_a, score_b = data.draw(outcomes)
+        winner = None if score_a == score_b else a if score_a > score_b else b
+        results.append(Result(a, b, winner, score_a, score_b))
+    table = formats.standings_compute(results=results, seeds=ids)
+    assert sorted(standing.team_id for standing in table) == ids
+    ranks = [standing.rank for standing in table]
+    assert ranks == sorted(ranks)
+    assert ranks[0] == 1
+    assert all(standing.played == teams - 1 for standing in table)
+    draws = sum(result.winner_id is None for result in results)
+    assert sum(standing.points for standing in table) == 3 * (len(results) - draws) + 2 * draws
+    assert len(set(ranks)) == teams  # seed is the last tiebreaker: no two teams share a rank
+    points = [standing.points for standing in table]
+    assert points == sorted(points, reverse=True)
+
+
+def test_a_three_way_tie_is_settled_by_its_own_mini_league_then_game_differential():
+    # 1 beats 2, 2 beats 3, 3 beats 1: level on head-to-head too. All beat 4, by different margins.
+    results = [
+        Result(1, 2, 1, 1, 0),
+        Result(2, 3, 2, 1, 0),
+        Result(3, 1, 3, 1, 0),
+        Result(1, 4, 1, 1, 0),
+        Result(2, 4, 2, 3, 0),
+        Result(3, 4, 3, 2, 0),
+    ]
+    table = formats.standings_compute(results=results, seeds=[1, 2, 3, 4])
+    assert [(s.team_id, s.rank) for s in table] == [(2, 1), (3, 2), (1, 3), (4, 4)]
+    assert table[0].tiebreaks == {"points": 6, "head_to_head": 3, "game_differential": 3}
+
+
+def test_teams_level_on_every_tiebreaker_share_a_rank():
+    results = [Result(1, 2, None, 1, 1)]
+    table = formats.standings_compute(results=results, seeds=[1, 2], tiebreakers=["points", "games_won"])
+    assert [(s.team_id, s.rank) for s in table] == [(1, 1), (2, 1)]
+
+
+def test_elimination_placements_are_decided_as_the_bracket_goes():
+    rows = [(1, 1, 4, 1), (1, 2, 3, 3), (2, 1, 3, None)]  # semis played, final open
+    assert formats.elimination_placements(results=rows) == {4: 3, 2: 3}
+    assert formats.elimination_placements(results=[*rows[:2], (2, 1, 3, 3)]) == {4: 3, 2: 3, 1: 2, 3: 1}
+
+
+@pytest.mark.parametrize("value", [["points", "buchholz"], ["seed", "seed"]])
+def test_unknown_or_repeated_tiebreakers_are_refused(value):
+    with pytest.raises(formats.InvalidTiebreakers):
+        formats.tiebreakers_check(value)

@@ -1,0 +1,203 @@
+"""Tournament formats, free of Django: round-robin pairings and standings with tiebreakers.
+
+Pure functions of plain values, like ``tournaments.awards``: ``services.matches`` builds
+the matches of a format at the start, ``selectors.standings`` and finalization rank
+the teams from the confirmed matches.
+
+Points: 3 for a win, 1 for a draw, 0 for a loss (and for a forfeit). A team's games
+are its match scores: its games won (``score_for``), and the game differential
+(won minus lost). A walkover carries no scores: it counts as a win and a loss only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+SINGLE_ELIMINATION = "single_elimination"
+ROUND_ROBIN = "round_robin"
+FORMATS = (SINGLE_ELIMINATION, ROUND_ROBIN)
+#: Formats whose matches may end level.
+DRAWS_ALLOWED = frozenset({ROUND_ROBIN})
+
+WIN, DRAW, LOSS = 3, 1, 0
+TIEBREAKERS = ("points", "head_to_head", "game_differential", "games_won", "seed")
+DEFAULT_TIEBREAKERS = TIEBREAKERS
+
+
+class InvalidTiebreakers(ValueError):
+    pass
+
+
+def tiebreakers_check(value: Sequence[str]) -> list[str]:
+    """The tiebreakers in order: known names, each at most once (``points`` may come anywhere)."""
+    unknown = [name for name in value if name not in TIEBREAKERS]
+    if unknown:
+        raise InvalidTiebreakers(f"unknown tiebreaker(s) {unknown}; choose from {list(TIEBREAKERS)}")
+    if len(set(value)) != len(value):
+        raise InvalidTiebreakers("a tiebreaker is named twice")
+    return list(value)
+
+
+def round_robin_pairings(team_ids: Sequence[int], *, legs: int = 1) -> list[tuple[int, int, int, int]]:
+    """(round, position, team_a, team_b) of every match, by the circle method.
+
+    With an odd count a bye joins the circle: whoever meets it sits the round out (no
+    match). Seed 1 stays fixed while the others rotate, so each team meets every other
+    once per leg; the second leg swaps sides. Rounds are n-1 per leg (n even), n/2
+    matches each.
+    """
+    circle: list[int | None] = list(team_ids)
+    if len(circle) % 2:
+        circle.append(None)
+    count = len(circle)
+    pairings: list[tuple[int, int, int, int]] = []
+    for leg in range(legs):
+        for index in range(count - 1):
+            round_ = leg * (count - 1) + index + 1
+            position = 0
+            for slot in range(count // 2):
+                home, away = circle[slot], circle[count - 1 - slot]
+                if home is None or away is None:
+                    continue
+                if (index + slot + leg) % 2:  # alternate sides so no team is always "a"
+                    home, away = away, home
+                position += 1
+                pairings.append((round_, position, home, away))
+            circle = [circle[0], circle[-1], *circle[1:-1]]
+    return pairings
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One confirmed match as standings read it; scores None for a walkover."""
+
+    team_a_id: int
+    team_b_id: int
+    winner_id: int | None  # None: a draw
+    score_a: int | None
+    score_b: int | None
+
+
+@dataclass(slots=True)
+class Standing:
+    team_id: int
+    seed: int
+    played: int = 0
+    wins: int = 0
+    draws: int = 0
+    losses: int = 0
+    points: int = 0
+    games_won: int = 0
+    games_lost: int = 0
+    rank: int = 0
+    tiebreaks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def game_differential(self) -> int:
+        return self.games_won - self.games_lost
+
+
+def standings_compute(
+    *, results: Iterable[Result], seeds: Sequence[int], tiebreakers: Sequence[str] = DEFAULT_TIEBREAKERS
+) -> list[Standing]:
+    """Every team of ``seeds`` (team ids, seed 1 first) ranked by ``tiebreakers`` in order.
+
+    Teams level on every tiebreaker share a rank. ``head_to_head`` is the points of the
+    matches among the teams still level at that step (a mini-league), so it is
+    computed per group; ``seed`` ranks the lower seed first. Each standing carries the
+    value of every tiebreaker it was ranked by.
+    """
+    results = list(results)
+    table = {team_id: Standing(team_id=team_id, seed=seed) for seed, team_id in enumerate(seeds, start=1)}
+    for result in results:
+        _count(table, result)
+    ordered = _rank(list(table.values()), list(tiebreakers), results)
+    rank = 0
+    for index, standing in enumerate(ordered):
+        previous = ordered[index - 1] if index else None
+        if previous is None or previous.tiebreaks != standing.tiebreaks:
+            rank = index + 1
+        standing.rank = rank
+    return ordered
+
+
+def _count(table: dict[int, Standing], result: Result) -> None:
+    sides = ((result.team_a_id, result.score_a, result.score_b), (result.team_b_id, result.score_b, result.score_a))
+    for team_id, scored, conceded in sides:
+        standing = table.get(team_id)
+        if standing is None:  # a team no longer registered (disqualified): not in the table
+            continue
+        standing.played += 1
+        standing.games_won += scored or 0
+        standing.games_lost += conceded or 0
+        if result.winner_id is None:
+            standing.draws, standing.points = standing.draws + 1, standing.points + DRAW
+        elif result.winner_id == team_id:
+            standing.wins, standing.points = standing.wins + 1, standing.points + WIN
+        else:
+            standing.losses += 1
+
+
+def _head_to_head(group: list[Standing], results: list[Result]) -> dict[int, int]:
+    members = {standing.team_id for standing in group}
+    points: dict[int, int] = defaultdict(int)
+    for result in results:
+        if result.team_a_id in members and result.team_b_id in members:
+            if result.winner_id is None:
+                points[result.team_a_id] += DRAW
+                points[result.team_b_id] += DRAW
+            else:
+                points[result.winner_id] += WIN
+    return points
+
+
+def _value(standing: Standing, name: str, head_to_head: dict[int, int]) -> int:
+    if name == "head_to_head":
+        return head_to_head.get(standing.team_id, 0)
+    if name == "seed":
+        return -standing.seed  # the lower seed ranks first
+    if name == "game_differential":
+        return standing.game_differential
+    return int(getattr(standing, name))
+
+
+def _rank(group: list[Standing], tiebreakers: list[str], results: list[Result]) -> list[Standing]:
+    """``group`` best first: sort by the first tiebreaker, then rank each level subgroup by the rest."""
+    if not tiebreakers or len(group) == 1:
+        return sorted(group, key=lambda standing: standing.seed) if len(group) > 1 else group
+    name, rest = tiebreakers[0], tiebreakers[1:]
+    head_to_head = _head_to_head(group, results) if name == "head_to_head" else {}
+    for standing in group:
+        value = _value(standing, name, head_to_head)
+        standing.tiebreaks[name] = -value if name == "seed" else value
+    by_value: dict[int, list[Standing]] = defaultdict(list)
+    for standing in group:
+        by_value[_value(standing, name, head_to_head)].append(standing)
+    ordered: list[Standing] = []
+    for value in sorted(by_value, reverse=True):
+        ordered += _rank(by_value[value], rest, results)
+    return ordered
+
+
+def elimination_placements(*, results: Iterable[tuple[int, int | None, int | None, int | None]]) -> dict[int, int]:
+    """Placements decided so far in a single-elimination bracket, from (round, a, b, winner) rows.
+
+    A team that lost in round r of R places 2^(R-r) + 1; the final's winner places 1.
+    Teams still playing (or confirmed teams whose first match is still open) are absent.
+    ``awards.placements_compute`` is the complete bracket's version, for finalization.
+    """
+    rows = list(results)
+    if not rows:
+        return {}
+    final_round = max(round_ for round_, *_ in rows)
+    placements: dict[int, int] = {}
+    for round_, team_a, team_b, winner in rows:
+        if winner is None or team_a is None or team_b is None:
+            continue
+        loser = team_b if winner == team_a else team_a
+        placements[loser] = 2 ** (final_round - round_) + 1
+        if round_ == final_round:
+            placements[winner] = 1
+    return placements
