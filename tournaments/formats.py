@@ -11,32 +11,45 @@ are its match scores: its games won (``score_for``), and the game differential
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 SINGLE_ELIMINATION = "single_elimination"
 ROUND_ROBIN = "round_robin"
-FORMATS = (SINGLE_ELIMINATION, ROUND_ROBIN)
+SWISS = "swiss"
+FORMATS = (SINGLE_ELIMINATION, ROUND_ROBIN, SWISS)
+#: Formats ranked by a table (standings), not a bracket.
+LEAGUES = frozenset({ROUND_ROBIN, SWISS})
 #: Formats whose matches may end level.
-DRAWS_ALLOWED = frozenset({ROUND_ROBIN})
+DRAWS_ALLOWED = frozenset({ROUND_ROBIN, SWISS})
 
 WIN, DRAW, LOSS = 3, 1, 0
-TIEBREAKERS = ("points", "head_to_head", "game_differential", "games_won", "seed")
-DEFAULT_TIEBREAKERS = TIEBREAKERS
+TIEBREAKERS = ("points", "head_to_head", "game_differential", "games_won", "buchholz", "sonneborn_berger", "seed")
+SWISS_ONLY = frozenset({"buchholz", "sonneborn_berger"})
+DEFAULT_TIEBREAKERS = ("points", "head_to_head", "game_differential", "games_won", "seed")
+DEFAULT_SWISS_TIEBREAKERS = ("points", "buchholz", "sonneborn_berger", "game_differential", "games_won", "seed")
+
+
+def default_tiebreakers(format_: str) -> tuple[str, ...]:
+    return DEFAULT_SWISS_TIEBREAKERS if format_ == SWISS else DEFAULT_TIEBREAKERS
 
 
 class InvalidTiebreakers(ValueError):
     pass
 
 
-def tiebreakers_check(value: Sequence[str]) -> list[str]:
-    """The tiebreakers in order: known names, each at most once (``points`` may come anywhere)."""
+def tiebreakers_check(value: Sequence[str], *, format_: str = ROUND_ROBIN) -> list[str]:
+    """The tiebreakers in order: known names, each at most once; Buchholz and Sonneborn-Berger for Swiss only."""
     unknown = [name for name in value if name not in TIEBREAKERS]
     if unknown:
         raise InvalidTiebreakers(f"unknown tiebreaker(s) {unknown}; choose from {list(TIEBREAKERS)}")
     if len(set(value)) != len(value):
         raise InvalidTiebreakers("a tiebreaker is named twice")
+    swiss_only = sorted(SWISS_ONLY & set(value))
+    if swiss_only and format_ != SWISS:
+        raise InvalidTiebreakers(f"{swiss_only} rank Swiss tournaments only")
     return list(value)
 
 
@@ -71,10 +84,11 @@ def round_robin_pairings(team_ids: Sequence[int], *, legs: int = 1) -> list[tupl
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One confirmed match as standings read it; scores None for a walkover."""
+    """One confirmed match as standings read it; scores None for a walkover. ``team_b_id``
+    None is a Swiss bye: a win for ``team_a_id``, with no opponent and no games."""
 
     team_a_id: int
-    team_b_id: int
+    team_b_id: int | None
     winner_id: int | None  # None: a draw
     score_a: int | None
     score_b: int | None
@@ -92,11 +106,32 @@ class Standing:
     games_won: int = 0
     games_lost: int = 0
     rank: int = 0
-    tiebreaks: dict[str, int] = field(default_factory=dict)
+    tiebreaks: dict[str, float] = field(default_factory=dict)
+    swiss: dict[str, float] = field(default_factory=dict)  # Buchholz and Sonneborn-Berger, when ranked by them
 
     @property
     def game_differential(self) -> int:
         return self.games_won - self.games_lost
+
+    @property
+    def buchholz(self) -> float | None:
+        return self.swiss.get("buchholz")
+
+    @property
+    def sonneborn_berger(self) -> float | None:
+        return self.swiss.get("sonneborn_berger")
+
+
+def results_of(
+    rows: Iterable[tuple[int | None, int | None, int | None, int | None, int | None]], *, format_: str
+) -> list[Result]:
+    """Standings' results from confirmed (team_a, team_b, winner, score_a, score_b) rows: a
+    bye (one team) counts as a win in Swiss only; elsewhere it is not a game."""
+    return [
+        Result(team_a_id=a, team_b_id=b, winner_id=winner, score_a=score_a, score_b=score_b)
+        for a, b, winner, score_a, score_b in rows
+        if a is not None and (b is not None or format_ == SWISS)
+    ]
 
 
 def standings_compute(
@@ -113,6 +148,10 @@ def standings_compute(
     table = {team_id: Standing(team_id=team_id, seed=seed) for seed, team_id in enumerate(seeds, start=1)}
     for result in results:
         _count(table, result)
+    if SWISS_ONLY & set(tiebreakers):  # they need every team's final points first
+        buchholz, berger = _opponent_points(table, results)
+        for standing in table.values():
+            standing.swiss = {"buchholz": buchholz[standing.team_id], "sonneborn_berger": berger[standing.team_id]}
     ordered = _rank(list(table.values()), list(tiebreakers), results)
     rank = 0
     for index, standing in enumerate(ordered):
@@ -126,6 +165,8 @@ def standings_compute(
 def _count(table: dict[int, Standing], result: Result) -> None:
     sides = ((result.team_a_id, result.score_a, result.score_b), (result.team_b_id, result.score_b, result.score_a))
     for team_id, scored, conceded in sides:
+        if team_id is None:  # the bye's empty side
+            continue
         standing = table.get(team_id)
         if standing is None:  # a team no longer registered (disqualified): not in the table
             continue
@@ -153,9 +194,30 @@ def _head_to_head(group: list[Standing], results: list[Result]) -> dict[int, int
     return points
 
 
-def _value(standing: Standing, name: str, head_to_head: dict[int, int]) -> int:
+def _opponent_points(table: dict[int, Standing], results: list[Result]) -> tuple[dict[int, int], dict[int, float]]:
+    """Buchholz (the sum of the opponents' points) and Sonneborn-Berger (the points of the
+    opponents beaten, plus half of those drawn with), per team. A bye has no opponent."""
+    buchholz: dict[int, int] = defaultdict(int)
+    berger: dict[int, float] = defaultdict(float)
+    for result in results:
+        if result.team_b_id is None:
+            continue
+        for team_id, opponent_id in ((result.team_a_id, result.team_b_id), (result.team_b_id, result.team_a_id)):
+            opponent = table.get(opponent_id)
+            points = opponent.points if opponent is not None else 0
+            buchholz[team_id] += points
+            if result.winner_id is None:
+                berger[team_id] += points / 2
+            elif result.winner_id == team_id:
+                berger[team_id] += points
+    return buchholz, berger
+
+
+def _value(standing: Standing, name: str, head_to_head: dict[int, int]) -> float:
     if name == "head_to_head":
         return head_to_head.get(standing.team_id, 0)
+    if name in SWISS_ONLY:
+        return standing.swiss[name]
     if name == "seed":
         return -standing.seed  # the lower seed ranks first
     if name == "game_differential":
@@ -172,7 +234,7 @@ def _rank(group: list[Standing], tiebreakers: list[str], results: list[Result]) 
     for standing in group:
         value = _value(standing, name, head_to_head)
         standing.tiebreaks[name] = -value if name == "seed" else value
-    by_value: dict[int, list[Standing]] = defaultdict(list)
+    by_value: dict[float, list[Standing]] = defaultdict(list)
     for standing in group:
         by_value[_value(standing, name, head_to_head)].append(standing)
     ordered: list[Standing] = []
@@ -201,3 +263,54 @@ def elimination_placements(*, results: Iterable[tuple[int, int | None, int | Non
         if round_ == final_round:
             placements[winner] = 1
     return placements
+
+
+def swiss_rounds_default(teams: int) -> int:
+    """⌈log2 n⌉ rounds: enough for one unbeaten team to remain (at least 1)."""
+    return max(1, math.ceil(math.log2(teams))) if teams > 1 else 1
+
+
+def swiss_pairings(
+    *, ranked: Sequence[tuple[int, int]], played: set[frozenset[int]], had_bye: set[int]
+) -> tuple[list[tuple[int, int]], int | None]:
+    """The next round's pairs, and the team that sits it out (a bye, counted as a win).
+
+    ``ranked`` is (team id, points), best first. With an odd count the lowest-ranked
+    team without a bye yet gets it. Then, best first, each team meets the best-placed
+    opponent it has not met, preferring its own score group's other half (the Dutch
+    idea: 1 meets the group's middle, not its neighbour); when that leaves others
+    unpairable, the search backs up and tries the next. Never a rematch: raises
+    ValueError when no pairing without one exists.
+    """
+    teams = list(ranked)
+    bye = None
+    if len(teams) % 2:
+        bye = next((team for team, _ in reversed(teams) if team not in had_bye), teams[-1][0])
+        teams = [(team, points) for team, points in teams if team != bye]
+    pairs = _pair(teams, played)
+    if pairs is None:
+        raise ValueError("no pairing without a rematch")
+    return pairs, bye
+
+
+def _candidates(teams: list[tuple[int, int]]) -> list[int]:
+    """Indexes of the first team's opponents, best first: its score group's other half first."""
+    points = teams[0][1]
+    group = [index for index in range(1, len(teams)) if teams[index][1] == points]
+    half = (len(group) + 1) // 2
+    preferred = group[half - 1 :] + group[: half - 1] if group else []
+    return preferred + [index for index in range(1, len(teams)) if index not in group]
+
+
+def _pair(teams: list[tuple[int, int]], played: set[frozenset[int]]) -> list[tuple[int, int]] | None:
+    if not teams:
+        return []
+    first = teams[0][0]
+    for index in _candidates(teams):
+        opponent = teams[index][0]
+        if frozenset((first, opponent)) in played:
+            continue
+        rest = _pair([team for position, team in enumerate(teams) if position not in (0, index)], played)
+        if rest is not None:
+            return [(first, opponent), *rest]
+    return None

@@ -35,6 +35,7 @@ class TournamentStatus(models.TextChoices):
 class TournamentFormat(models.TextChoices):
     SINGLE_ELIMINATION = formats.SINGLE_ELIMINATION, "Single elimination"
     ROUND_ROBIN = formats.ROUND_ROBIN, "Round robin"
+    SWISS = formats.SWISS, "Swiss"
 
 
 class TournamentVisibility(models.TextChoices):
@@ -68,6 +69,8 @@ class Tournament(models.Model):
         max_length=32, choices=TournamentFormat.choices, default=TournamentFormat.SINGLE_ELIMINATION
     )
     round_robin_legs = models.PositiveSmallIntegerField(default=1, help_text="Round robin: 1 single, 2 double.")
+    # Swiss: rounds to play; None until the start sets formats.swiss_rounds_default(teams).
+    swiss_rounds = models.PositiveSmallIntegerField(null=True, blank=True)
     # Standings order, from formats.TIEBREAKERS; empty = formats.DEFAULT_TIEBREAKERS.
     tiebreakers = models.JSONField(default=list, blank=True)
     # Roster (issue 16): a registration names team_size starters and up to this many

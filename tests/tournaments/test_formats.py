@@ -91,3 +91,31 @@ def test_elimination_placements_are_decided_as_the_bracket_goes():
 def test_unknown_or_repeated_tiebreakers_are_refused(value):
     with pytest.raises(formats.InvalidTiebreakers):
         formats.tiebreakers_check(value)
+
+
+@given(teams=st.integers(min_value=2, max_value=24), data=st.data())
+def test_swiss_never_repeats_a_pairing_and_gives_each_bye_once(teams, data):
+    ids = list(range(1, teams + 1))
+    results: list[Result] = []
+    played: set[frozenset[int]] = set()
+    had_bye: set[int] = set()
+    for _ in range(formats.swiss_rounds_default(teams)):
+        table = formats.standings_compute(results=results, seeds=ids, tiebreakers=formats.DEFAULT_SWISS_TIEBREAKERS)
+        pairs, bye = formats.swiss_pairings(
+            ranked=[(s.team_id, s.points) for s in table], played=played, had_bye=had_bye
+        )
+        in_round = [team for pair in pairs for team in pair] + ([bye] if bye is not None else [])
+        assert sorted(in_round) == ids  # everyone once: a match or the bye
+        assert not {frozenset(pair) for pair in pairs} & played
+        assert bye is None or bye not in had_bye
+        for a, b in pairs:
+            score_a, score_b = data.draw(outcomes)
+            results.append(
+                Result(a, b, None if score_a == score_b else a if score_a > score_b else b, score_a, score_b)
+            )
+            played.add(frozenset((a, b)))
+        if bye is not None:
+            results.append(Result(bye, None, bye, None, None))
+            had_bye.add(bye)
+    table = formats.standings_compute(results=results, seeds=ids, tiebreakers=formats.DEFAULT_SWISS_TIEBREAKERS)
+    assert sorted(s.team_id for s in table) == ids

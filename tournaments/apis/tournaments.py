@@ -1,8 +1,9 @@
-"""Tournament endpoints: create, list, detail, open and close registration, cancel."""
+"""Tournament endpoints: create, list, detail, standings, open and close registration, cancel."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -35,6 +36,7 @@ class TournamentOutputSerializer(serializers.Serializer):
     max_substitutes = serializers.IntegerField()
     format = serializers.CharField()
     round_robin_legs = serializers.IntegerField()
+    swiss_rounds = serializers.IntegerField(allow_null=True)
     tiebreakers = serializers.ListField(child=serializers.CharField())
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
@@ -64,17 +66,22 @@ class TournamentCreateApi(APIView):
             choices=Tournament.Format.choices,
             required=False,
             help_text="single_elimination (default): a bracket, byes for the top seeds. round_robin: everyone "
-            "meets everyone (round_robin_legs times), draws allowed, ranked by tiebreakers.",
+            "meets everyone (round_robin_legs times), draws allowed, ranked by tiebreakers. swiss: swiss_rounds "
+            "rounds, each paired by score when the last one ends, no rematch, a bye (a win) for an odd count.",
         )
         round_robin_legs = serializers.ChoiceField(
             choices=[1, 2], required=False, help_text="round_robin only: 1 (single) or 2 (double, sides swapped)."
+        )
+        swiss_rounds = StrictIntegerField(
+            required=False, min_value=1, max_value=64, help_text="swiss only; default ⌈log2 teams⌉, set at the start."
         )
         tiebreakers = serializers.ListField(
             child=serializers.ChoiceField(choices=formats.TIEBREAKERS),
             required=False,
             max_length=len(formats.TIEBREAKERS),
             help_text="Standings order, first decides first (default: points, head_to_head, game_differential, "
-            "games_won, seed). Points: 3 a win, 1 a draw.",
+            "games_won, seed; Swiss: points, buchholz, sonneborn_berger, game_differential, games_won, seed). "
+            "Points: 3 a win or a bye, 1 a draw. buchholz and sonneborn_berger rank Swiss only.",
         )
         season_id = IdField(required=False, allow_null=True)
         registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -118,6 +125,14 @@ class TournamentDetailApi(APIView):
         return Response(TournamentOutputSerializer(tournament).data)
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
+class NumberField(serializers.Field):
+    """An int where the value is whole, else a float (Sonneborn-Berger counts half a draw)."""
+
+    def to_representation(self, value: float) -> int | float:
+        return int(value) if float(value).is_integer() else float(value)
+
+
 class TournamentStandingsApi(APIView):
     """The table: every confirmed team best first, with its record and the tiebreak values that
     decided its rank (round robin), or its placement as far as the bracket decided it (elimination)."""
@@ -138,7 +153,15 @@ class TournamentStandingsApi(APIView):
         game_differential = serializers.IntegerField(source="standing.game_differential")
         games_won = serializers.IntegerField(source="standing.games_won")
         seed = serializers.IntegerField(source="standing.seed")
-        tiebreaks = serializers.DictField(child=serializers.IntegerField(), source="standing.tiebreaks")
+        buchholz = NumberField(source="standing.buchholz", allow_null=True, help_text="Swiss: opponents' points.")
+        sonneborn_berger = NumberField(
+            source="standing.sonneborn_berger",
+            allow_null=True,
+            help_text="Swiss: points of the opponents beaten, plus half of those drawn with.",
+        )
+        tiebreaks = serializers.DictField(
+            child=NumberField(), source="standing.tiebreaks", help_text="The value of each tiebreaker it was ranked by."
+        )
 
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request, tournament_id: int) -> Response:

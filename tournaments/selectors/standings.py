@@ -41,22 +41,20 @@ def _results(*, tournament_id: int) -> list[tuple[int, int | None, int | None, i
 def tournament_standings(*, tournament: Tournament) -> list[StandingRow]:
     """Every confirmed team, best first, with its record and what decided its rank.
 
-    A round robin ranks by the tournament's tiebreakers (``formats.standings_compute``);
+    A round robin or Swiss ranks by the tournament's tiebreakers (``formats.standings_compute``);
     single elimination by placement as far as the bracket has decided it, then seed.
     Disqualified teams are not in the table.
     """
     teams = _seeds(tournament_id=tournament.pk)
     rows = _results(tournament_id=tournament.pk)
-    results = [
-        formats.Result(team_a_id=a, team_b_id=b, winner_id=winner, score_a=score_a, score_b=score_b)
-        for _, a, b, winner, score_a, score_b in rows
-        if a is not None and b is not None  # a bye is not a game
-    ]
+    results = formats.results_of((row[1:] for row in rows), format_=tournament.format)
     by_id = {team.id: team for team in teams}
     seeds = [team.id for team in teams]
-    if tournament.format == formats.ROUND_ROBIN:
+    if tournament.format in formats.LEAGUES:
         ranked = formats.standings_compute(
-            results=results, seeds=seeds, tiebreakers=tournament.tiebreakers or formats.DEFAULT_TIEBREAKERS
+            results=results,
+            seeds=seeds,
+            tiebreakers=tournament.tiebreakers or formats.default_tiebreakers(tournament.format),
         )
         return [StandingRow(rank=standing.rank, team=by_id[standing.team_id], standing=standing) for standing in ranked]
     placements = formats.elimination_placements(results=[(round_, a, b, winner) for round_, a, b, winner, *_ in rows])

@@ -175,18 +175,16 @@ def _locked_tournament(*, tournament_id: int, found: Mapping[str, Any]) -> Tourn
 
 
 def _standings_placements(*, tournament: Tournament, bracket: list[BracketMatch]) -> dict[int, int] | None:
-    """A round robin's placements are its standings' ranks; None: the bracket's (``awards``)."""
-    if tournament.format != formats.ROUND_ROBIN:
+    """A league's (round robin, Swiss) placements are its standings' ranks; None: the bracket's (``awards``)."""
+    if tournament.format not in formats.LEAGUES:
         return None
-    results = [
-        formats.Result(m.team_a_id, m.team_b_id, m.winner_id, m.score_a, m.score_b)
-        for m in bracket
-        if m.team_a_id is not None and m.team_b_id is not None
-    ]
+    results = formats.results_of(
+        ((m.team_a_id, m.team_b_id, m.winner_id, m.score_a, m.score_b) for m in bracket), format_=tournament.format
+    )
     standings = formats.standings_compute(
         results=results,
         seeds=finalization_seeds(tournament_id=tournament.pk),
-        tiebreakers=tournament.tiebreakers or formats.DEFAULT_TIEBREAKERS,
+        tiebreakers=tournament.tiebreakers or formats.default_tiebreakers(tournament.format),
     )
     return {standing.team_id: standing.rank for standing in standings}
 

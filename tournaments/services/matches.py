@@ -9,6 +9,7 @@ match) therefore always walks up the pk order and two confirmations cannot deadl
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from realtime.events import (
     MATCH_DISPUTED,
     MATCH_FORFEITED,
     MATCH_RESOLVED,
+    ROUND_PAIRED,
     TEAM_DISQUALIFIED,
     publish_on_commit,
 )
@@ -146,6 +148,8 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
             "no_show_refund",
             "format",
             "round_robin_legs",
+            "swiss_rounds",
+            "tiebreakers",
         )
         .first()
     )
@@ -172,10 +176,14 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         raise Conflict("A bracket needs at least two confirmed teams.", code=ErrorCode.NOT_ENOUGH_TEAMS)
     if tournament.format == formats.ROUND_ROBIN:
         _round_robin_create(tournament_id=tournament_id, team_ids=team_ids, legs=tournament.round_robin_legs)
+    elif tournament.format == formats.SWISS:
+        first_round = _swiss_start(tournament=tournament, team_ids=team_ids)
     else:
         _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
     registrations_no_show_publish(tournament_id=tournament_id, team_ids=no_shows)
+    if tournament.format == formats.SWISS:
+        _round_paired_publish(tournament_id=tournament_id, matches=first_round)
     audit_record(
         tournament_id=tournament_id,
         action=AuditAction.TOURNAMENT_STARTED,
@@ -204,6 +212,100 @@ def _round_robin_create(*, tournament_id: int, team_ids: list[int], legs: int) -
         Match(tournament_id=tournament_id, round=round_, position=position, team_a_id=team_a, team_b_id=team_b)
         for round_, position, team_a, team_b in formats.round_robin_pairings(team_ids, legs=legs)
     )
+
+
+def _swiss_start(*, tournament: Tournament, team_ids: list[int]) -> list[Match]:
+    """Fix the number of rounds (default ⌈log2 n⌉) and pair round 1 by seed.
+
+    Precondition: the caller holds the tournament's row lock (the start's swap). More
+    rounds than a field can play without a rematch (n-1, or n with byes) → 409.
+    """
+    playable = len(team_ids) - 1 + len(team_ids) % 2
+    rounds = tournament.swiss_rounds or formats.swiss_rounds_default(len(team_ids))
+    if rounds > playable:
+        raise Conflict(
+            f"{len(team_ids)} teams can play {playable} Swiss rounds without a rematch, not {rounds}.",
+            code=ErrorCode.NOT_ENOUGH_TEAMS,
+        )
+    if tournament.swiss_rounds != rounds:
+        Tournament.objects.filter(pk=tournament.pk).update(swiss_rounds=rounds)
+        tournament.swiss_rounds = rounds
+    return _swiss_round_create(tournament=tournament, round_=1, rows=[], seeds=team_ids)
+
+
+def _swiss_round_create(
+    *,
+    tournament: Tournament,
+    round_: int,
+    rows: Sequence[tuple[int, int | None, int | None, int | None, int | None, int | None]],
+    seeds: list[int],
+) -> list[Match]:
+    """Pair ``round_`` from the confirmed ``rows`` (round, a, b, winner, score_a, score_b):
+    one INSERT, the bye included (confirmed at once, a win). The caller publishes it
+    (``_round_paired_publish``) once it takes no more row locks."""
+    results = formats.results_of((row[1:] for row in rows), format_=formats.SWISS)
+    ranked = formats.standings_compute(
+        results=results, seeds=seeds, tiebreakers=tournament.tiebreakers or formats.DEFAULT_SWISS_TIEBREAKERS
+    )
+    played = {frozenset((a, b)) for _, a, b, *_ in rows if a is not None and b is not None}
+    had_bye = {a for _, a, b, *_ in rows if b is None and a is not None}
+    pairs, bye = formats.swiss_pairings(
+        ranked=[(standing.team_id, standing.points) for standing in ranked], played=played, had_bye=had_bye
+    )
+    now = timezone.now()
+    matches = [
+        Match(tournament_id=tournament.pk, round=round_, position=position, team_a_id=a, team_b_id=b)
+        for position, (a, b) in enumerate(pairs, start=1)
+    ]
+    if bye is not None:
+        matches.append(
+            Match(
+                tournament_id=tournament.pk,
+                round=round_,
+                position=len(pairs) + 1,
+                team_a_id=bye,
+                status=Match.Status.CONFIRMED,
+                winner_id=bye,
+                confirmed_at=now,
+            )
+        )
+    return Match.objects.bulk_create(matches)
+
+
+def _round_paired_publish(*, tournament_id: int, matches: list[Match]) -> None:
+    """``round.paired``: the new round's matches (a bye is a match without team b)."""
+    publish_on_commit(
+        tournament_id=tournament_id,
+        type=ROUND_PAIRED,
+        data={
+            "round": matches[0].round,
+            "matches": [{"match_id": m.pk, "team_a_id": m.team_a_id, "team_b_id": m.team_b_id} for m in matches],
+        },
+    )
+
+
+def league_progress(*, tournament: Tournament) -> None:
+    """A round robin or Swiss match was confirmed (or corrected): complete the tournament, or
+    pair Swiss's next round, once no match is left open (``round.paired`` is published
+    here, before the confirming match's own event: no row lock follows). Precondition:
+    the caller holds the tournament's lock (``_completes_tournament``), so of two last
+    confirmations at once the second sees the first's, and exactly one moves on.
+    Constant statements: one EXISTS; for a new Swiss round, two reads and one INSERT."""
+    if Match.objects.filter(tournament_id=tournament.pk).exclude(status=Match.Status.CONFIRMED).exists():
+        return
+    if tournament.format == formats.SWISS:
+        rows = list(
+            Match.objects.filter(tournament_id=tournament.pk).values_list(
+                "round", "team_a_id", "team_b_id", "winner_id", "score_a", "score_b"
+            )
+        )
+        current = max(row[0] for row in rows)
+        if current < (tournament.swiss_rounds or 0):
+            seeds = list(registrations_in_seed_order(tournament_id=tournament.pk).values_list("team_id", flat=True))
+            paired = _swiss_round_create(tournament=tournament, round_=current + 1, rows=rows, seeds=seeds)
+            _round_paired_publish(tournament_id=tournament.pk, matches=paired)
+            return
+    _tournament_complete(tournament=tournament)
 
 
 # --- Results ---------------------------------------------------------------------------
@@ -250,7 +352,8 @@ def ensure_decisive(*, tournament: Tournament, score_a: int, score_b: int) -> No
 def _completes_tournament(match: Match) -> bool:
     """Whether confirming ``match`` (as read unlocked) can complete the tournament: it is the
     final, or its next match is the final and a walkover waits there (``team_disqualify``).
-    In a round robin any match may be the last one: every confirmation takes the
+    In a round robin or Swiss any match may be the last one (of the tournament, or of
+    the Swiss round that pairs the next): every confirmation takes the
     tournament's lock first, so two last matches confirmed at once are counted one
     after the other (``_confirmed_advance``), and exactly one completes the tournament."""
     if match.tournament.format != formats.SINGLE_ELIMINATION:
@@ -436,12 +539,10 @@ def match_winner(match: Match, *, score_a: int, score_b: int) -> int | None:
 def _confirmed_advance(*, match: Match, caller: str, tournament_locked: bool) -> None:
     """The match is confirmed: advance its winner or, for the final, complete the tournament.
 
-    A round robin has no next match: it completes when no other match is left open.
-    Precondition there: the caller holds the tournament's lock (``_completes_tournament``).
+    A round robin or Swiss match has no next match: ``league_progress``.
     """
-    if match.tournament.format == formats.ROUND_ROBIN:
-        if not Match.objects.filter(tournament_id=match.tournament_id).exclude(status=Match.Status.CONFIRMED).exists():
-            _tournament_complete(tournament=match.tournament)
+    if match.tournament.format in formats.LEAGUES:
+        league_progress(tournament=match.tournament)
     elif match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:

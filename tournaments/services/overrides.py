@@ -45,7 +45,7 @@ from tournaments.models import (
 )
 from tournaments.policies import tournament_run_check
 from tournaments.services.audit import audit_match, match_state
-from tournaments.services.matches import ensure_decisive, match_winner, walkover_settle
+from tournaments.services.matches import ensure_decisive, league_progress, match_winner, walkover_settle
 
 PIPELINE = "override"
 OPEN_STATUSES = (TournamentStatus.LIVE, TournamentStatus.COMPLETED)
@@ -168,10 +168,10 @@ def match_override(
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.forfeited_by_id, match.confirmed_at = winner_id, None, now
     reset: list[int] = []
-    if tournament.format == formats.ROUND_ROBIN:  # nothing downstream: the last open match completes it
-        if not Match.objects.filter(tournament_id=tournament.pk).exclude(status=Match.Status.CONFIRMED).exists():
-            Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)
-            tournament.status = TournamentStatus.COMPLETED
+    if tournament.format in formats.LEAGUES:  # nothing downstream: pairings made stay, standings move
+        if tournament.status == TournamentStatus.LIVE:
+            match.tournament = tournament
+            league_progress(tournament=tournament)
     elif old_winner != winner_id:
         if match.next_match_id is None:
             Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)

@@ -39,6 +39,7 @@ def tournament_create(
     max_substitutes: int = 0,
     format: str = formats.SINGLE_ELIMINATION,  # noqa: A002 - the API's field name
     round_robin_legs: int = 1,
+    swiss_rounds: int | None = None,
     tiebreakers: list[str] | None = None,
     season_id: int | None = None,
     registration_opens_at: datetime | None = None,
@@ -64,8 +65,10 @@ def tournament_create(
         )
     if round_robin_legs != 1 and format != formats.ROUND_ROBIN:
         raise InvalidInput("round_robin_legs applies to the round_robin format only.", code=ErrorCode.INVALID_FORMAT)
+    if swiss_rounds is not None and format != formats.SWISS:
+        raise InvalidInput("swiss_rounds applies to the swiss format only.", code=ErrorCode.INVALID_FORMAT)
     try:
-        tiebreakers = formats.tiebreakers_check(tiebreakers or [])
+        tiebreakers = formats.tiebreakers_check(tiebreakers or [], format_=format)
     except formats.InvalidTiebreakers as exc:
         raise InvalidInput(f"tiebreakers: {exc}.", code=ErrorCode.INVALID_FORMAT) from None
     # The season FK is checked at commit on PostgreSQL (deferred): look it up for a clean 404.
@@ -80,6 +83,7 @@ def tournament_create(
         max_substitutes=max_substitutes,
         format=format,
         round_robin_legs=round_robin_legs,
+        swiss_rounds=swiss_rounds,
         tiebreakers=tiebreakers,
         season_id=season_id,
         registration_opens_at=registration_opens_at,

@@ -26,6 +26,7 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "max_substitutes": 0,
         "format": "single_elimination",
         "round_robin_legs": 1,
+        "swiss_rounds": None,
         "tiebreakers": [],
         "registration_opens_at": None,
         "registration_closes_at": None,
