@@ -38,6 +38,13 @@ class TournamentFormat(models.TextChoices):
     SWISS = formats.SWISS, "Swiss"
 
 
+class TournamentSeeding(models.TextChoices):
+    REGISTRATION_ORDER = "registration_order", "Registration order"
+    RANDOM = "random", "Random (seeded, reproducible)"
+    RATING = "rating", "By rating"
+    MANUAL = "manual", "Manual"
+
+
 class TournamentVisibility(models.TextChoices):
     """Who may watch a tournament once it is open (a draft is its organizer's alone): docs/security.md."""
 
@@ -47,6 +54,7 @@ class TournamentVisibility(models.TextChoices):
 
 class Tournament(models.Model):
     Format = TournamentFormat
+    Seeding = TournamentSeeding
     Status = TournamentStatus
     Visibility = TournamentVisibility
 
@@ -71,6 +79,14 @@ class Tournament(models.Model):
     round_robin_legs = models.PositiveSmallIntegerField(default=1, help_text="Round robin: 1 single, 2 double.")
     # Swiss: rounds to play; None until the start sets formats.swiss_rounds_default(teams).
     swiss_rounds = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Seeding (issue 15): how the start orders the teams (``services.seeding``). ``random``
+    # draws with ``seeding_seed`` (set at the start when empty), so the draw can be replayed;
+    # ``manual`` follows ``manual_seeds`` (team ids, set by the organizer before the start).
+    seeding = models.CharField(
+        max_length=32, choices=TournamentSeeding.choices, default=TournamentSeeding.REGISTRATION_ORDER
+    )
+    seeding_seed = models.BigIntegerField(null=True, blank=True)
+    manual_seeds = models.JSONField(default=list, blank=True)
     # Standings order, from formats.TIEBREAKERS; empty = formats.DEFAULT_TIEBREAKERS.
     tiebreakers = models.JSONField(default=list, blank=True)
     # Roster (issue 16): a registration names team_size starters and up to this many
@@ -123,6 +139,7 @@ class Tournament(models.Model):
             ),
             models.CheckConstraint(condition=Q(best_of__in=[1, 3, 5, 7]), name="tournament_best_of_valid"),
             models.CheckConstraint(condition=_in("format", TournamentFormat), name="tournament_format_valid"),
+            models.CheckConstraint(condition=_in("seeding", TournamentSeeding), name="tournament_seeding_valid"),
             models.CheckConstraint(condition=Q(round_robin_legs__in=[1, 2]), name="tournament_round_robin_legs_valid"),
             models.CheckConstraint(
                 condition=Q(check_in_opens_at__isnull=True, check_in_closes_at__isnull=True)
@@ -158,6 +175,8 @@ class Registration(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     registered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # 1 is the top seed; set at the start for every team that plays (``services.seeding``).
+    seed = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -310,6 +329,7 @@ class AuditAction(models.TextChoices):
     TOURNAMENT_OPENED = "tournament.opened", "Registration opened"
     TOURNAMENT_CLOSED = "tournament.closed", "Registration closed"
     TOURNAMENT_STARTED = "tournament.started", "Tournament started"
+    TOURNAMENT_SEEDED = "tournament.seeded", "Seeds set"
     TOURNAMENT_CANCELLED = "tournament.cancelled", "Tournament cancelled"
     TOURNAMENT_FINALIZED = "tournament.finalized", "Tournament finalized"
     RESULT_REPORTED = "match.reported", "Result reported"

@@ -30,6 +30,7 @@ from tournaments.apis.tournaments import (
     TournamentCreateApi,
     TournamentDetailApi,
     TournamentOpenApi,
+    TournamentSeedingApi,
     TournamentStandingsApi,
 )
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("tournaments/register/", RegistrationCreateApi.as_view(), name="registration-create"),
     path("tournaments/<id:tournament_id>/", TournamentDetailApi.as_view(), name="tournament-detail"),
     path("tournaments/<id:tournament_id>/standings/", TournamentStandingsApi.as_view(), name="tournament-standings"),
+    path("tournaments/<id:tournament_id>/seeding/", TournamentSeedingApi.as_view(), name="tournament-seeding"),
     path("tournaments/<id:tournament_id>/open/", TournamentOpenApi.as_view(), name="tournament-open"),
     path("tournaments/<id:tournament_id>/close/", TournamentCloseApi.as_view(), name="tournament-close"),
     path("tournaments/<id:tournament_id>/start/", TournamentStartApi.as_view(), name="tournament-start"),

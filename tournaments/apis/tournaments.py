@@ -20,6 +20,7 @@ from tournaments.selectors.standings import tournament_standings
 from tournaments.selectors.tournaments import tournament_get, tournament_list
 from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.cancellation import tournament_cancel
+from tournaments.services.seeding import tournament_seeding_set
 from tournaments.services.status import tournament_close, tournament_create, tournament_open
 
 
@@ -38,6 +39,9 @@ class TournamentOutputSerializer(serializers.Serializer):
     round_robin_legs = serializers.IntegerField()
     swiss_rounds = serializers.IntegerField(allow_null=True)
     tiebreakers = serializers.ListField(child=serializers.CharField())
+    seeding = serializers.CharField()
+    seeding_seed = serializers.IntegerField(allow_null=True)
+    manual_seeds = serializers.ListField(child=serializers.IntegerField())
     registration_opens_at = serializers.DateTimeField(allow_null=True)
     registration_closes_at = serializers.DateTimeField(allow_null=True)
     entry_fee = serializers.IntegerField()
@@ -82,6 +86,15 @@ class TournamentCreateApi(APIView):
             help_text="Standings order, first decides first (default: points, head_to_head, game_differential, "
             "games_won, seed; Swiss: points, buchholz, sonneborn_berger, game_differential, games_won, seed). "
             "Points: 3 a win or a bye, 1 a draw. buchholz and sonneborn_berger rank Swiss only.",
+        )
+        seeding = serializers.ChoiceField(
+            choices=Tournament.Seeding.choices,
+            required=False,
+            help_text="registration_order (default), random (drawn with seeding_seed, stored), rating (mean "
+            "starter rating), manual (PUT /api/tournaments/{id}/seeding/).",
+        )
+        seeding_seed = StrictIntegerField(
+            required=False, min_value=0, max_value=2**63 - 1, help_text="random only: replay a draw."
         )
         season_id = IdField(required=False, allow_null=True)
         registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -168,6 +181,27 @@ class TournamentStandingsApi(APIView):
         tournament = tournament_get(tournament_id=tournament_id)
         tournament_view_check(actor=authenticated_user(request), tournament=tournament)
         return Response(self.OutputSerializer(tournament_standings(tournament=tournament), many=True).data)
+
+
+class TournamentSeedingApi(APIView):
+    """The organizer orders the teams before the start (seed 1 first); seeding becomes manual."""
+
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        team_ids = serializers.ListField(child=IdField(), min_length=1, max_length=4096)
+
+        def validate_team_ids(self, value: list[int]) -> list[int]:
+            if len(value) != len(set(value)):
+                raise serializers.ValidationError("A team is named twice.")
+            return value
+
+    @extend_schema(request=InputSerializer, responses={200: TournamentOutputSerializer})
+    def put(self, request: Request, tournament_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tournament = tournament_seeding_set(
+            actor=authenticated_user(request), tournament_id=tournament_id, **data.validated_data
+        )
+        return Response(TournamentOutputSerializer(tournament).data)
 
 
 class TournamentOpenApi(APIView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from tournaments.models import Registration, RegistrationStatus
 
@@ -63,8 +63,8 @@ def registration_list(*, tournament_id: int, statuses: Iterable[str]) -> QuerySe
 
 
 def registrations_in_seed_order(*, tournament_id: int) -> QuerySet[Registration]:
-    """The confirmed registrations, seed 1 first: the order they were made in (the start's
-    seeding, the standings' ``seed`` tiebreaker)."""
+    """The confirmed registrations, seed 1 first (``Registration.seed``, set at the start),
+    then in the order they were made: before the start, the ``registration_order`` seeding."""
     return Registration.objects.filter(tournament_id=tournament_id, status=RegistrationStatus.CONFIRMED).order_by(
-        "created_at", "pk"
+        F("seed").asc(nulls_last=True), "created_at", "pk"
     )

@@ -41,6 +41,7 @@ from tournaments.services.registrations import (
     registrations_no_show_publish,
     registrations_reject_waitlisted,
 )
+from tournaments.services.seeding import seeds_apply
 
 PIPELINE = "results"
 STARTABLE = (Tournament.Status.REGISTRATION_OPEN, Tournament.Status.REGISTRATION_CLOSED)
@@ -128,8 +129,8 @@ def _slot(position: int) -> str:
 def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     """Close registration, go live and build the single-elimination bracket.
 
-    Seeding order: confirmed registrations in the order they were made (created_at,
-    then id): the first registered team is seed 1. Seeds are placed with
+    Seeding order: the tournament's ``seeding`` (``services.seeding``; by default the
+    order registrations were made in: the first registered team is seed 1). Seeds are placed with
     ``seed_order``; when the team count is not a power of two, the top seeds get the
     byes. Fewer than two confirmed teams → 409 ``not_enough_teams``, nothing changes.
     With check-in, confirmed teams that did not check in are no-shows and checked-in
@@ -150,6 +151,9 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
             "round_robin_legs",
             "swiss_rounds",
             "tiebreakers",
+            "seeding",
+            "seeding_seed",
+            "manual_seeds",
         )
         .first()
     )
@@ -171,7 +175,10 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     no_shows = []
     if tournament.check_in_opens_at is not None:
         no_shows = registrations_apply_check_in(tournament=tournament, caller="tournament_start")
-    team_ids = list(registrations_in_seed_order(tournament_id=tournament_id).values_list("team_id", flat=True))
+    team_ids = seeds_apply(
+        tournament=tournament,
+        registrations=list(registrations_in_seed_order(tournament_id=tournament_id).values_list("pk", "team_id")),
+    )
     if len(team_ids) < 2:
         raise Conflict("A bracket needs at least two confirmed teams.", code=ErrorCode.NOT_ENOUGH_TEAMS)
     if tournament.format == formats.ROUND_ROBIN:

@@ -41,6 +41,8 @@ def tournament_create(
     round_robin_legs: int = 1,
     swiss_rounds: int | None = None,
     tiebreakers: list[str] | None = None,
+    seeding: str = Tournament.Seeding.REGISTRATION_ORDER,
+    seeding_seed: int | None = None,
     season_id: int | None = None,
     registration_opens_at: datetime | None = None,
     registration_closes_at: datetime | None = None,
@@ -65,6 +67,8 @@ def tournament_create(
         )
     if round_robin_legs != 1 and format != formats.ROUND_ROBIN:
         raise InvalidInput("round_robin_legs applies to the round_robin format only.", code=ErrorCode.INVALID_FORMAT)
+    if seeding_seed is not None and seeding != Tournament.Seeding.RANDOM:
+        raise InvalidInput("seeding_seed applies to random seeding only.", code=ErrorCode.INVALID_FORMAT)
     if swiss_rounds is not None and format != formats.SWISS:
         raise InvalidInput("swiss_rounds applies to the swiss format only.", code=ErrorCode.INVALID_FORMAT)
     try:
@@ -85,6 +89,8 @@ def tournament_create(
         round_robin_legs=round_robin_legs,
         swiss_rounds=swiss_rounds,
         tiebreakers=tiebreakers,
+        seeding=seeding,
+        seeding_seed=seeding_seed,
         season_id=season_id,
         registration_opens_at=registration_opens_at,
         registration_closes_at=registration_closes_at,

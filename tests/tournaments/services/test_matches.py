@@ -103,9 +103,9 @@ def test_start_runs_a_constant_number_of_queries(organizer, django_assert_num_qu
         tournament = factories.tournament(organizer=organizer)
         for _ in range(teams):
             factories.confirmed_registration(tournament=tournament, team=factories.team())
-        # read, CAS update, registrations, insert matches, link matches, waitlist
-        # (empty here), audit (+ savepoint pair)
-        with django_assert_num_queries(9):
+        # read, CAS update, registrations, their seeds, insert matches, link matches,
+        # waitlist (empty here), audit (+ savepoint pair)
+        with django_assert_num_queries(10):
             tournament_start(tournament_id=tournament.pk, actor=organizer)
         assert Match.objects.filter(tournament=tournament).count() == teams - 1
 
