@@ -307,8 +307,8 @@ def league_progress(*, tournament: Tournament) -> None:
             )
         )
         current = max(row[0] for row in rows)
-        if current < (tournament.swiss_rounds or 0):
-            seeds = list(registrations_in_seed_order(tournament_id=tournament.pk).values_list("team_id", flat=True))
+        seeds = list(registrations_in_seed_order(tournament_id=tournament.pk).values_list("team_id", flat=True))
+        if current < (tournament.swiss_rounds or 0) and len(seeds) >= 2:  # disqualifications may leave fewer
             paired = _swiss_round_create(tournament=tournament, round_=current + 1, rows=rows, seeds=seeds)
             _round_paired_publish(tournament_id=tournament.pk, matches=paired)
             return

@@ -136,3 +136,22 @@ def test_swiss_options_elsewhere_are_a_400(organizer, fields):
     response = factories.client_for(organizer).post("/api/tournaments/", body, format="json")
     assert response.status_code == 400, response.json()
     assert not Tournament.objects.exists()
+
+
+def test_a_swiss_whose_field_is_disqualified_down_to_one_team_completes(organizer):
+    # Three rounds for four teams; after round 2 only one team is left to pair.
+    tournament = factories.tournament(organizer=organizer, format="swiss", max_teams=4, swiss_rounds=3)
+    squads = [factories.team() for _ in range(4)]
+    for squad in squads:
+        factories.confirmed_registration(tournament=tournament, team=squad)
+    factories.client_for(organizer).post(f"/api/tournaments/{tournament.pk}/start/")
+    client = factories.client_for(organizer)
+    for squad in squads[1:]:
+        response = client.post(
+            f"/api/tournaments/{tournament.pk}/disqualify/", {"team_id": squad.pk, "reason": "no-show"}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+    assert Tournament.objects.get(pk=tournament.pk).status == "completed"
+    assert max(Match.objects.filter(tournament=tournament).values_list("round", flat=True)) == 2
+    standings = client.get(f"/api/tournaments/{tournament.pk}/standings/").json()
+    assert [row["team"]["id"] for row in standings] == [squads[0].pk]
