@@ -130,21 +130,9 @@ def _lineup(
 def _roster_insert(*, registration: Registration, lineup: Lineup) -> None:
     """Raises ``IntegrityError`` when a player is already on another live roster of the tournament."""
     RosterEntry.objects.bulk_create(
-        [
-            *(
-                RosterEntry(registration=registration, tournament_id=registration.tournament_id, user_id=user_id)
-                for user_id in lineup.starters
-            ),
-            *(
-                RosterEntry(
-                    registration=registration,
-                    tournament_id=registration.tournament_id,
-                    user_id=user_id,
-                    role=RosterRole.SUBSTITUTE,
-                )
-                for user_id in lineup.substitutes
-            ),
-        ]
+        RosterEntry(registration=registration, tournament_id=registration.tournament_id, user_id=user_id, role=role)
+        for role, user_ids in ((RosterRole.STARTER, lineup.starters), (RosterRole.SUBSTITUTE, lineup.substitutes))
+        for user_id in user_ids
     )
 
 
