@@ -270,7 +270,9 @@ class Match(models.Model):
             models.UniqueConstraint(fields=["tournament", "round", "position"], name="match_unique_slot"),
             # A confirmed match has a winner, or is a draw (equal scores: formats.DRAWS_ALLOWED).
             models.CheckConstraint(
-                condition=~Q(status="confirmed") | Q(winner__isnull=False) | Q(score_a=F("score_b")),
+                condition=~Q(status="confirmed")
+                | Q(winner__isnull=False)
+                | Q(score_a__isnull=False, score_a=F("score_b")),
                 name="match_confirmed_has_winner_or_draw",
             ),
         ]
