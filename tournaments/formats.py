@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 SINGLE_ELIMINATION = "single_elimination"
 ROUND_ROBIN = "round_robin"
 SWISS = "swiss"
-FORMATS = (SINGLE_ELIMINATION, ROUND_ROBIN, SWISS)
+GROUPS_PLAYOFFS = "groups_playoffs"
+FORMATS = (SINGLE_ELIMINATION, ROUND_ROBIN, SWISS, GROUPS_PLAYOFFS)
 #: Formats ranked by a table (standings), not a bracket.
 LEAGUES = frozenset({ROUND_ROBIN, SWISS})
 #: Formats whose matches may end level.
@@ -314,3 +315,29 @@ def _pair(teams: list[tuple[int, int]], played: set[frozenset[int]]) -> list[tup
         if rest is not None:
             return [(first, opponent), *rest]
     return None
+
+
+def groups_draw(seeds: Sequence[int], *, groups: int) -> list[list[int]]:
+    """Teams (seed 1 first) into ``groups`` by snake order: 1 → A, 2 → B, ..., then back,
+    so every group gets one of the top seeds and the groups' strengths stay even."""
+    drawn: list[list[int]] = [[] for _ in range(groups)]
+    for index, team_id in enumerate(seeds):
+        lap, offset = divmod(index, groups)
+        drawn[offset if lap % 2 == 0 else groups - 1 - offset].append(team_id)
+    return drawn
+
+
+def playoff_seeds(tables: Sequence[Sequence[int]], *, advancers: int) -> list[int]:
+    """The playoff's seeds from each group's table (team ids, best first): every group
+    winner, then every runner-up, ... With the bracket's ``seed_order`` a group's winner
+    meets another group's last advancer first, never its own group."""
+    return [table[place] for place in range(advancers) for table in tables]
+
+
+def group_stage_placements(tables: Sequence[Sequence[int]], *, advancers: int) -> dict[int, int]:
+    """Placements of the teams the group stage eliminated: k-th of a group (k > advancers)
+    places groups × (k - 1) + 1, level with the k-th of every other group."""
+    groups = len(tables)
+    return {
+        team_id: groups * place + 1 for table in tables for place, team_id in enumerate(table) if place >= advancers
+    }

@@ -36,6 +36,7 @@ class TournamentFormat(models.TextChoices):
     SINGLE_ELIMINATION = formats.SINGLE_ELIMINATION, "Single elimination"
     ROUND_ROBIN = formats.ROUND_ROBIN, "Round robin"
     SWISS = formats.SWISS, "Swiss"
+    GROUPS_PLAYOFFS = formats.GROUPS_PLAYOFFS, "Groups into playoffs"
 
 
 class TournamentSeeding(models.TextChoices):
@@ -79,6 +80,10 @@ class Tournament(models.Model):
     round_robin_legs = models.PositiveSmallIntegerField(default=1, help_text="Round robin: 1 single, 2 double.")
     # Swiss: rounds to play; None until the start sets formats.swiss_rounds_default(teams).
     swiss_rounds = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Groups into playoffs: the teams drawn into ``group_count`` round-robin groups (snake
+    # by seed); the best ``group_advancers`` of each seed a single-elimination playoff.
+    group_count = models.PositiveSmallIntegerField(default=2)
+    group_advancers = models.PositiveSmallIntegerField(default=2)
     # Seeding (issue 15): how the start orders the teams (``services.seeding``). ``random``
     # draws with ``seeding_seed`` (set at the start when empty), so the draw can be replayed;
     # ``manual`` follows ``manual_seeds`` (team ids, set by the organizer before the start).
@@ -251,6 +256,8 @@ class Match(models.Model):
     tournament = models.ForeignKey(Tournament, on_delete=models.CASCADE, related_name="matches")
     round = models.PositiveIntegerField()
     position = models.PositiveIntegerField()
+    # Groups into playoffs: the group (1, 2, ...) of a group-stage match; None elsewhere.
+    group = models.PositiveSmallIntegerField(null=True, blank=True)
     team_a = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     team_b = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.SCHEDULED)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests import factories
-from tournaments.models import Match
+from tournaments.models import Match, Tournament
 from tournaments.services.matches import match_result_submit, tournament_start
 
 
@@ -31,3 +31,40 @@ def disputed(tournament) -> Match:
     match_result_submit(match_id=semi.pk, actor=semi.team_b.captain, score_a=1, score_b=2)
     semi.refresh_from_db()
     return semi
+
+
+def api_tournament(*, organizer, teams: int, **fields):
+    """A tournament created, opened and started through the HTTP API (``fields`` on the create),
+    with ``teams`` fresh teams of one, registered (so seeded) in creation order."""
+    body = {"name": "Cup", "game": "chess", "max_teams": max(teams, 2), "team_size": 1, **fields}
+    client = factories.client_for(organizer)
+    created = client.post("/api/tournaments/", body, format="json")
+    assert created.status_code == 201, created.json()
+    tournament = Tournament.objects.get(pk=created.json()["id"])
+    opened = client.post(f"/api/tournaments/{tournament.pk}/open/")
+    assert opened.status_code == 200, opened.json()
+    squads = [factories.team() for _ in range(teams)]
+    for squad in squads:
+        factories.confirmed_registration(tournament=tournament, team=squad)
+    started = client.post(f"/api/tournaments/{tournament.pk}/start/")
+    assert started.status_code == 200, started.json()
+    return tournament, squads
+
+
+def seeded_score(match: Match, seeds: dict[int, int], scores: dict[tuple[int, int], tuple[int, int]]):
+    """(score_a, score_b) of ``match`` from ``scores``, games won by (seed x, seed y) when x meets y."""
+    a, b = seeds[match.team_a_id], seeds[match.team_b_id]
+    if (a, b) in scores:
+        return scores[(a, b)]
+    games_b, games_a = scores[(b, a)]
+    return games_a, games_b
+
+
+def report_both(match: Match, score_a: int, score_b: int):
+    """Both captains report the same scores through the API (so it is confirmed); the second answer."""
+    for captain in (match.team_a.captain, match.team_b.captain):
+        response = factories.client_for(captain).post(
+            f"/api/matches/{match.pk}/result/", {"score_a": score_a, "score_b": score_b}, format="json"
+        )
+        assert response.status_code in (200, 201), response.json()
+    return response

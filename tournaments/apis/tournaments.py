@@ -38,6 +38,8 @@ class TournamentOutputSerializer(serializers.Serializer):
     format = serializers.CharField()
     round_robin_legs = serializers.IntegerField()
     swiss_rounds = serializers.IntegerField(allow_null=True)
+    group_count = serializers.IntegerField()
+    group_advancers = serializers.IntegerField()
     tiebreakers = serializers.ListField(child=serializers.CharField())
     seeding = serializers.CharField()
     seeding_seed = serializers.IntegerField(allow_null=True)
@@ -71,13 +73,24 @@ class TournamentCreateApi(APIView):
             required=False,
             help_text="single_elimination (default): a bracket, byes for the top seeds. round_robin: everyone "
             "meets everyone (round_robin_legs times), draws allowed, ranked by tiebreakers. swiss: swiss_rounds "
-            "rounds, each paired by score when the last one ends, no rematch, a bye (a win) for an odd count.",
+            "rounds, each paired by score when the last one ends, no rematch, a bye (a win) for an odd count. "
+            "groups_playoffs: group_count round-robin groups (snake by seed), then the best group_advancers of "
+            "each in a single-elimination playoff, group winners against other groups' last advancers.",
         )
         round_robin_legs = serializers.ChoiceField(
             choices=[1, 2], required=False, help_text="round_robin only: 1 (single) or 2 (double, sides swapped)."
         )
         swiss_rounds = StrictIntegerField(
             required=False, min_value=1, max_value=64, help_text="swiss only; default ⌈log2 teams⌉, set at the start."
+        )
+        group_count = StrictIntegerField(
+            required=False, min_value=2, max_value=64, help_text="groups_playoffs only: how many groups (default 2)."
+        )
+        group_advancers = StrictIntegerField(
+            required=False,
+            min_value=1,
+            max_value=64,
+            help_text="groups_playoffs only: the best of each group who play the playoff (default 2).",
         )
         tiebreakers = serializers.ListField(
             child=serializers.ChoiceField(choices=formats.TIEBREAKERS),
@@ -166,6 +179,8 @@ class TournamentStandingsApi(APIView):
         game_differential = serializers.IntegerField(source="standing.game_differential")
         games_won = serializers.IntegerField(source="standing.games_won")
         seed = serializers.IntegerField(source="standing.seed")
+        group = serializers.IntegerField(allow_null=True, help_text="groups_playoffs: the team's group (1, 2, ...).")
+        group_rank = serializers.IntegerField(allow_null=True, help_text="groups_playoffs: its place in the group.")
         buchholz = NumberField(source="standing.buchholz", allow_null=True, help_text="Swiss: opponents' points.")
         sonneborn_berger = NumberField(
             source="standing.sonneborn_berger",

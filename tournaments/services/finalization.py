@@ -51,6 +51,7 @@ from tournaments.awards import (
     Award,
     BracketMatch,
     awards_compute,
+    placements_compute,
     reward_policy_resolve,
 )
 from tournaments.errors import ErrorCode
@@ -64,6 +65,7 @@ from tournaments.locks import (
 )
 from tournaments.models import (
     AuditAction,
+    Match,
     MatchStatus,
     PlayerSkill,
     Tournament,
@@ -78,6 +80,7 @@ from tournaments.selectors.finalization import (
     finalization_tournament_get,
     opponent_rating_averages,
 )
+from tournaments.selectors.standings import GROUP_ROW_FIELDS, group_tables
 from tournaments.services.audit import audit_record
 from tournaments.services.prize_pools import prizes_pay
 
@@ -175,7 +178,21 @@ def _locked_tournament(*, tournament_id: int, found: Mapping[str, Any]) -> Tourn
 
 
 def _standings_placements(*, tournament: Tournament, bracket: list[BracketMatch]) -> dict[int, int] | None:
-    """A league's (round robin, Swiss) placements are its standings' ranks; None: the bracket's (``awards``)."""
+    """A league's (round robin, Swiss) placements are its standings' ranks; groups into
+    playoffs place the playoff by its bracket and the rest by their group places; None:
+    the bracket's (``awards``)."""
+    if tournament.format == formats.GROUPS_PLAYOFFS:
+        rows = list(Match.objects.filter(tournament_id=tournament.pk).values_list(*GROUP_ROW_FIELDS))
+        tables = group_tables(tournament=tournament, rows=rows)
+        playoff = [
+            BracketMatch(round_, a, b, winner, status)
+            for round_, group, a, b, winner, _, _, status in rows
+            if group is None
+        ]
+        advancing = {team for match in playoff for team in (match.team_a_id, match.team_b_id) if team is not None}
+        return formats.group_stage_placements(tables, advancers=tournament.group_advancers) | placements_compute(
+            bracket=playoff, team_ids=advancing
+        )
     if tournament.format not in formats.LEAGUES:
         return None
     results = formats.results_of(

@@ -34,6 +34,7 @@ from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tour
 from tournaments.models import AuditAction, Match, Registration, ResultReport, Tournament
 from tournaments.policies import may_run, tournament_run_check, tournament_run_require
 from tournaments.selectors.registrations import registrations_in_seed_order
+from tournaments.selectors.standings import GROUP_ROW_FIELDS, group_tables
 from tournaments.series import InvalidSeries, best_of_for, series_score
 from tournaments.services.audit import audit_match, audit_record, match_state
 from tournaments.services.registrations import (
@@ -58,6 +59,7 @@ MATCH_READ_FIELDS = (
     "tournament__best_of",
     "tournament__round_best_of",
     "tournament__format",
+    "group",
     *(f"{team}__{field}" for team in ("team_a", "team_b") for field in ("name", "tag", "captain_id")),
     # Whether a walkover waits in the next match, and whether that is the final
     # (``_completes_tournament``): a join in the same read, not a statement.
@@ -150,6 +152,8 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
             "format",
             "round_robin_legs",
             "swiss_rounds",
+            "group_count",
+            "group_advancers",
             "tiebreakers",
             "seeding",
             "seeding_seed",
@@ -185,6 +189,8 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         _round_robin_create(tournament_id=tournament_id, team_ids=team_ids, legs=tournament.round_robin_legs)
     elif tournament.format == formats.SWISS:
         first_round = _swiss_start(tournament=tournament, team_ids=team_ids)
+    elif tournament.format == formats.GROUPS_PLAYOFFS:
+        _groups_create(tournament=tournament, team_ids=team_ids)
     else:
         _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
@@ -202,15 +208,21 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
     return tournament
 
 
-def _bracket_create(*, tournament_id: int, team_ids: list[int]) -> None:
-    """Two statements whatever the size: insert every match, then link each to its next."""
-    matches = Match.objects.bulk_create(_bracket(tournament_id=tournament_id, team_ids=team_ids))
+def _bracket_create(*, tournament_id: int, team_ids: list[int], round_offset: int = 0) -> list[Match]:
+    """Two statements whatever the size: insert every match, then link each to its next.
+
+    ``round_offset``: a playoff's rounds follow its group stage's."""
+    unsaved = _bracket(tournament_id=tournament_id, team_ids=team_ids)
+    for match in unsaved:
+        match.round += round_offset
+    matches = Match.objects.bulk_create(unsaved)
     by_slot = {(match.round, match.position): match for match in matches}
     linked = [match for match in matches if (match.round + 1, 1) in by_slot]
     for match in linked:
         match.next_match = by_slot[(match.round + 1, (match.position + 1) // 2)]
         match.next_slot = _slot(match.position)
     Match.objects.bulk_update(linked, ["next_match", "next_slot"])
+    return matches
 
 
 def _round_robin_create(*, tournament_id: int, team_ids: list[int], legs: int) -> None:
@@ -219,6 +231,46 @@ def _round_robin_create(*, tournament_id: int, team_ids: list[int], legs: int) -
         Match(tournament_id=tournament_id, round=round_, position=position, team_a_id=team_a, team_b_id=team_b)
         for round_, position, team_a, team_b in formats.round_robin_pairings(team_ids, legs=legs)
     )
+
+
+def _groups_create(*, tournament: Tournament, team_ids: list[int]) -> None:
+    """Draw the groups (``formats.groups_draw``) and insert every group match: one statement.
+
+    Every group needs more teams than it sends on (409 otherwise, nothing started)."""
+    groups = formats.groups_draw(team_ids, groups=tournament.group_count)
+    if min(len(group) for group in groups) <= tournament.group_advancers:
+        raise Conflict(
+            f"{len(team_ids)} teams make groups of {min(len(group) for group in groups)}: too few to send "
+            f"{tournament.group_advancers} on from each of {tournament.group_count}.",
+            code=ErrorCode.NOT_ENOUGH_TEAMS,
+        )
+    positions: dict[int, int] = {}
+    matches = []
+    for number, group in enumerate(groups, start=1):
+        for round_, _, team_a, team_b in formats.round_robin_pairings(group):
+            positions[round_] = positions.get(round_, 0) + 1
+            matches.append(
+                Match(
+                    tournament_id=tournament.pk,
+                    round=round_,
+                    position=positions[round_],
+                    group=number,
+                    team_a_id=team_a,
+                    team_b_id=team_b,
+                )
+            )
+    Match.objects.bulk_create(matches)
+
+
+def _playoff_start(*, tournament: Tournament, rows: Sequence[tuple[Any, ...]]) -> None:
+    """The group stage is over: the best of each group seed the playoff bracket (two statements).
+
+    ``rows``: every match (``selectors.standings.GROUP_ROW_FIELDS``)."""
+    tables = group_tables(tournament=tournament, rows=rows)
+    seeds = formats.playoff_seeds(tables, advancers=tournament.group_advancers)
+    last_group_round = max(row[0] for row in rows)
+    playoff = _bracket_create(tournament_id=tournament.pk, team_ids=seeds, round_offset=last_group_round)
+    _round_paired_publish(tournament_id=tournament.pk, matches=[m for m in playoff if m.round == last_group_round + 1])
 
 
 def _swiss_start(*, tournament: Tournament, team_ids: list[int]) -> list[Match]:
@@ -292,13 +344,18 @@ def _round_paired_publish(*, tournament_id: int, matches: list[Match]) -> None:
 
 
 def league_progress(*, tournament: Tournament) -> None:
-    """A round robin or Swiss match was confirmed (or corrected): complete the tournament, or
-    pair Swiss's next round, once no match is left open (``round.paired`` is published
+    """A round robin, Swiss or group-stage match was confirmed (or corrected): complete the
+    tournament, pair Swiss's next round or start the playoff, once no match is left open (``round.paired`` is published
     here, before the confirming match's own event: no row lock follows). Precondition:
     the caller holds the tournament's lock (``_completes_tournament``), so of two last
     confirmations at once the second sees the first's, and exactly one moves on.
     Constant statements: one EXISTS; for a new Swiss round, two reads and one INSERT."""
     if Match.objects.filter(tournament_id=tournament.pk).exclude(status=Match.Status.CONFIRMED).exists():
+        return
+    if tournament.format == formats.GROUPS_PLAYOFFS:  # the group stage is over
+        rows = list(Match.objects.filter(tournament_id=tournament.pk).values_list(*GROUP_ROW_FIELDS))
+        if all(row[1] is not None for row in rows):  # no playoff yet (an override may call again)
+            _playoff_start(tournament=tournament, rows=rows)
         return
     if tournament.format == formats.SWISS:
         rows = list(
@@ -350,9 +407,10 @@ def _ensure_live(*, tournament: Tournament) -> None:
         raise Conflict(f"The tournament is {tournament.status}, not live.", code=ErrorCode.TOURNAMENT_NOT_LIVE)
 
 
-def ensure_decisive(*, tournament: Tournament, score_a: int, score_b: int) -> None:
-    """A level score is a draw where the format allows one (``formats.DRAWS_ALLOWED``), else 422."""
-    if score_a == score_b and tournament.format not in formats.DRAWS_ALLOWED:
+def ensure_decisive(*, match: Match, score_a: int, score_b: int) -> None:
+    """A level score is a draw where the format allows one (``formats.DRAWS_ALLOWED``, and a
+    group stage's matches), else 422."""
+    if score_a == score_b and match.tournament.format not in formats.DRAWS_ALLOWED and match.group is None:
         raise Unprocessable("A match cannot end in a draw.", code=ErrorCode.DRAW_NOT_ALLOWED)
 
 
@@ -363,7 +421,7 @@ def _completes_tournament(match: Match) -> bool:
     the Swiss round that pairs the next): every confirmation takes the
     tournament's lock first, so two last matches confirmed at once are counted one
     after the other (``_confirmed_advance``), and exactly one completes the tournament."""
-    if match.tournament.format != formats.SINGLE_ELIMINATION:
+    if match.tournament.format in formats.LEAGUES or match.group is not None:
         return True
     following = match.next_match
     return match.next_match_id is None or (
@@ -420,11 +478,11 @@ def _series(
                 f"This match is best of {best_of}: report its games ([{{score_a, score_b}}, ...]).",
                 code=ErrorCode.GAMES_REQUIRED,
             )
-        ensure_decisive(tournament=tournament, score_a=score_a, score_b=score_b)
+        ensure_decisive(match=match, score_a=score_a, score_b=score_b)
         return score_a, score_b, []
     try:
         if best_of == 1 and len(games) == 1:  # one game: the same report as its scores
-            ensure_decisive(tournament=tournament, score_a=games[0][0], score_b=games[0][1])
+            ensure_decisive(match=match, score_a=games[0][0], score_b=games[0][1])
             return games[0][0], games[0][1], []
         derived = series_score(games, best_of=best_of)
     except InvalidSeries as exc:
@@ -548,7 +606,7 @@ def _confirmed_advance(*, match: Match, caller: str, tournament_locked: bool) ->
 
     A round robin or Swiss match has no next match: ``league_progress``.
     """
-    if match.tournament.format in formats.LEAGUES:
+    if match.tournament.format in formats.LEAGUES or match.group is not None:
         league_progress(tournament=match.tournament)
     elif match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
@@ -752,7 +810,7 @@ def match_resolve(*, match_id: int, actor: User, score_a: int, score_b: int) -> 
     """
     match = _match_read(match_id=match_id)
     tournament_run_check(actor=actor, organizer_id=match.tournament.organizer_id)
-    ensure_decisive(tournament=match.tournament, score_a=score_a, score_b=score_b)
+    ensure_decisive(match=match, score_a=score_a, score_b=score_b)
     locked = _match_lock(match=match, caller="match_resolve")
     _ensure_live(tournament=locked.tournament)
     if locked.status != Match.Status.DISPUTED:

@@ -150,7 +150,8 @@ def match_override(
 ) -> tuple[Match, list[int]]:
     """Set the match's final scores (see the module); returns it and the ids of matches reset."""
     tournament, match = _locked(match_id=match_id, actor=actor, caller="match_override")
-    ensure_decisive(tournament=tournament, score_a=score_a, score_b=score_b)
+    match.tournament = tournament
+    ensure_decisive(match=match, score_a=score_a, score_b=score_b)
     if match.team_a_id is None or match.team_b_id is None:
         raise Conflict("Both teams of this match are not known yet.", code=ErrorCode.MATCH_NOT_READY)
     winner_id = match_winner(match, score_a=score_a, score_b=score_b)
@@ -168,9 +169,8 @@ def match_override(
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, score_a, score_b
     match.winner_id, match.forfeited_by_id, match.confirmed_at = winner_id, None, now
     reset: list[int] = []
-    if tournament.format in formats.LEAGUES:  # nothing downstream: pairings made stay, standings move
+    if tournament.format in formats.LEAGUES or match.group is not None:  # pairings made stay, standings move
         if tournament.status == TournamentStatus.LIVE:
-            match.tournament = tournament
             league_progress(tournament=tournament)
     elif old_winner != winner_id:
         if match.next_match_id is None:

@@ -40,6 +40,8 @@ def tournament_create(
     format: str = formats.SINGLE_ELIMINATION,  # noqa: A002 - the API's field name
     round_robin_legs: int = 1,
     swiss_rounds: int | None = None,
+    group_count: int | None = None,
+    group_advancers: int | None = None,
     tiebreakers: list[str] | None = None,
     seeding: str = Tournament.Seeding.REGISTRATION_ORDER,
     seeding_seed: int | None = None,
@@ -71,6 +73,10 @@ def tournament_create(
         raise InvalidInput("seeding_seed applies to random seeding only.", code=ErrorCode.INVALID_FORMAT)
     if swiss_rounds is not None and format != formats.SWISS:
         raise InvalidInput("swiss_rounds applies to the swiss format only.", code=ErrorCode.INVALID_FORMAT)
+    if (group_count is not None or group_advancers is not None) and format != formats.GROUPS_PLAYOFFS:
+        raise InvalidInput(
+            "group_count and group_advancers apply to the groups_playoffs format only.", code=ErrorCode.INVALID_FORMAT
+        )
     try:
         tiebreakers = formats.tiebreakers_check(tiebreakers or [], format_=format)
     except formats.InvalidTiebreakers as exc:
@@ -88,6 +94,8 @@ def tournament_create(
         format=format,
         round_robin_legs=round_robin_legs,
         swiss_rounds=swiss_rounds,
+        group_count=group_count or 2,
+        group_advancers=group_advancers or 2,
         tiebreakers=tiebreakers,
         seeding=seeding,
         seeding_seed=seeding_seed,

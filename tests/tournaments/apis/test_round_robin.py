@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.tournaments.builders import api_tournament, report_both, seeded_score
 from tournaments.models import Match, Tournament, TournamentParticipation
 from tournaments.services.matches import tournament_start
 
@@ -52,33 +53,11 @@ def create(organizer, **fields):
 
 
 def league(organizer, teams: int, **fields):
-    response = create(organizer, **fields)
-    assert response.status_code == 201, response.json()
-    tournament = Tournament.objects.get(pk=response.json()["id"])
-    opened = factories.client_for(organizer).post(f"/api/tournaments/{tournament.pk}/open/")
-    assert opened.status_code == 200, opened.json()
-    squads = [factories.team() for _ in range(teams)]
-    for squad in squads:
-        factories.confirmed_registration(tournament=tournament, team=squad)
-    tournament_start(tournament_id=tournament.pk, actor=organizer)
-    return tournament, squads
+    return api_tournament(organizer=organizer, teams=teams, format="round_robin", **fields)
 
 
 def score(match, seeds) -> tuple[int, int]:
-    a, b = seeds[match.team_a_id], seeds[match.team_b_id]
-    if (a, b) in SCORES:
-        return SCORES[(a, b)]
-    games_b, games_a = SCORES[(b, a)]
-    return games_a, games_b
-
-
-def report(match, score_a, score_b):
-    for captain in (match.team_a.captain, match.team_b.captain):
-        response = factories.client_for(captain).post(
-            f"/api/matches/{match.pk}/result/", {"score_a": score_a, "score_b": score_b}, format="json"
-        )
-        assert response.status_code in (200, 201), response.json()
-    return response
+    return seeded_score(match, seeds, SCORES)
 
 
 def test_a_six_team_round_robin_plays_to_its_table_and_pays_by_it(organizer):
@@ -89,7 +68,7 @@ def test_a_six_team_round_robin_plays_to_its_table_and_pays_by_it(organizer):
     assert all(m.next_match_id is None for m in matches)
 
     for match in matches:
-        confirmed = report(match, *score(match, seeds))
+        confirmed = report_both(match, *score(match, seeds))
         assert confirmed.json()["status"] == "confirmed"
         expected = "completed" if match is matches[-1] else "live"
         assert Tournament.objects.get(pk=tournament.pk).status == expected
@@ -127,7 +106,7 @@ def test_the_tiebreakers_are_the_tournament_s_own(organizer):
     tournament, squads = league(organizer, 6, tiebreakers=["points", "game_differential"])
     seeds = {team.pk: seed for seed, team in enumerate(squads, start=1)}
     for match in Match.objects.filter(tournament=tournament).select_related("team_a__captain", "team_b__captain"):
-        report(match, *score(match, seeds))
+        report_both(match, *score(match, seeds))
     standings = factories.client_for(organizer).get(f"/api/tournaments/{tournament.pk}/standings/").json()
     # Game differential before head-to-head: 1 (+7) over 2 (+4), 6 (-1) over 5 (-3).
     assert [seeds[row["team"]["id"]] for row in standings] == [1, 2, 6, 5, 4, 3]
@@ -195,7 +174,7 @@ def test_the_start_and_a_result_cost_the_same_whatever_the_size_and_the_round(or
     matches = list(Match.objects.filter(tournament=tournament).select_related("team_a__captain", "team_b__captain"))
     per_round = {}
     for match in matches[:-1]:  # the last one completes the tournament: one more UPDATE
-        per_round.setdefault(match.round, statements(lambda m=match: report(m, 1, 0)))
+        per_round.setdefault(match.round, statements(lambda m=match: report_both(m, 1, 0)))
     assert len(set(per_round.values())) == 1, per_round
 
 
@@ -204,7 +183,7 @@ def test_the_standings_cost_the_same_whatever_the_number_of_matches(organizer):
     for size in (3, 7):
         tournament, squads = league(organizer, size)
         for match in Match.objects.filter(tournament=tournament).select_related("team_a__captain", "team_b__captain"):
-            report(match, 2, 1)
+            report_both(match, 2, 1)
         client = factories.client_for(organizer)
         url = f"/api/tournaments/{tournament.pk}/standings/"
         costs.append(statements(lambda client=client, url=url: client.get(url)))
@@ -216,7 +195,7 @@ def test_a_disqualified_team_forfeits_every_match_it_has_left_and_leaves_the_tab
     first = Match.objects.select_related("team_a__captain", "team_b__captain").get(
         tournament=tournament, round=1, position=1
     )
-    report(first, 2, 0)  # played before the disqualification: it stands
+    report_both(first, 2, 0)  # played before the disqualification: it stands
     banned = first.team_b
     response = factories.client_for(organizer).post(
         f"/api/tournaments/{tournament.pk}/disqualify/", {"team_id": banned.pk, "reason": "cheating"}, format="json"

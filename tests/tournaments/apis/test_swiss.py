@@ -15,6 +15,7 @@ import pytest
 
 from realtime.selectors import event_history_list
 from tests import factories
+from tests.tournaments.builders import api_tournament, report_both
 from tournaments.models import Match, Tournament, TournamentParticipation
 
 pytestmark = pytest.mark.django_db
@@ -44,29 +45,11 @@ TABLE = [
 
 
 def play(match, seeds):
-    winner_is_a = seeds[match.team_a_id] < seeds[match.team_b_id]
-    score_a, score_b = (1, 0) if winner_is_a else (0, 1)
-    for captain in (match.team_a.captain, match.team_b.captain):
-        response = factories.client_for(captain).post(
-            f"/api/matches/{match.pk}/result/", {"score_a": score_a, "score_b": score_b}, format="json"
-        )
-        assert response.status_code in (200, 201), response.json()
+    report_both(match, *((1, 0) if seeds[match.team_a_id] < seeds[match.team_b_id] else (0, 1)))
 
 
 def test_a_nine_team_swiss_pairs_by_score_without_rematches_and_pays_by_its_table(organizer):
-    created = factories.client_for(organizer).post(
-        "/api/tournaments/",
-        {"name": "Open", "game": "chess", "max_teams": 16, "team_size": 1, "format": "swiss"},
-        format="json",
-    )
-    assert created.status_code == 201, created.json()
-    tournament = Tournament.objects.get(pk=created.json()["id"])
-    factories.client_for(organizer).post(f"/api/tournaments/{tournament.pk}/open/")
-    squads = [factories.team() for _ in range(9)]
-    for squad in squads:
-        factories.confirmed_registration(tournament=tournament, team=squad)
-    started = factories.client_for(organizer).post(f"/api/tournaments/{tournament.pk}/start/")
-    assert started.status_code == 200, started.json()
+    tournament, squads = api_tournament(organizer=organizer, teams=9, format="swiss")
     assert Tournament.objects.get(pk=tournament.pk).swiss_rounds == 4  # ⌈log2 9⌉
     seeds = {team.pk: seed for seed, team in enumerate(squads, start=1)}
 

@@ -27,6 +27,8 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "format": "single_elimination",
         "round_robin_legs": 1,
         "swiss_rounds": None,
+        "group_count": 2,
+        "group_advancers": 2,
         "tiebreakers": [],
         "seeding": "registration_order",
         "seeding_seed": None,
