@@ -53,6 +53,8 @@ def api_tournament(*, organizer, teams: int, **fields):
 
 def seeded_score(match: Match, seeds: dict[int, int], scores: dict[tuple[int, int], tuple[int, int]]):
     """(score_a, score_b) of ``match`` from ``scores``, games won by (seed x, seed y) when x meets y."""
+    assert match.team_a_id is not None
+    assert match.team_b_id is not None
     a, b = seeds[match.team_a_id], seeds[match.team_b_id]
     if (a, b) in scores:
         return scores[(a, b)]
@@ -62,6 +64,8 @@ def seeded_score(match: Match, seeds: dict[int, int], scores: dict[tuple[int, in
 
 def report_both(match: Match, score_a: int, score_b: int):
     """Both captains report the same scores through the API (so it is confirmed); the second answer."""
+    assert match.team_a is not None
+    assert match.team_b is not None
     for captain in (match.team_a.captain, match.team_b.captain):
         response = factories.client_for(captain).post(
             f"/api/matches/{match.pk}/result/", {"score_a": score_a, "score_b": score_b}, format="json"
