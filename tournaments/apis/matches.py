@@ -12,7 +12,11 @@ from rest_framework.views import APIView
 
 from config.auth import authenticated_user
 from config.serializers import IdField, RejectUnknownFieldsMixin
+from core.errors import NotFound
+from tournaments.errors import ErrorCode
+from tournaments.policies import tournament_view_check
 from tournaments.selectors.matches import match_get, match_list
+from tournaments.selectors.tournaments import tournament_get
 from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.lineups import match_substitute
 from tournaments.services.matches import (
@@ -157,8 +161,11 @@ class MatchResolveApi(APIView):
 
 
 class TournamentMatchListApi(APIView):
+    """The bracket, for whoever may see the tournament (its detail's policy: 404 otherwise)."""
+
     @extend_schema(responses={200: MatchOutputSerializer(many=True)})
     def get(self, request: Request, tournament_id: int) -> Response:
+        tournament_view_check(actor=authenticated_user(request), tournament=tournament_get(tournament_id=tournament_id))
         return Response(MatchOutputSerializer(match_list(tournament_id=tournament_id), many=True).data)
 
 
@@ -168,7 +175,12 @@ class MatchDetailApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request, match_id: int) -> Response:
-        return Response(self.OutputSerializer(match_get(match_id=match_id)).data)
+        match = match_get(match_id=match_id)
+        try:
+            tournament_view_check(actor=authenticated_user(request), tournament=match.tournament)
+        except NotFound:
+            raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND) from None
+        return Response(self.OutputSerializer(match).data)
 
 
 class MatchForfeitApi(APIView):

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from core.errors import NotFound
 from tournaments.errors import ErrorCode
-from tournaments.models import Match, Tournament
+from tournaments.models import Match
 
 
 def match_list(*, tournament_id: int) -> list[Match]:
     """Every match of a tournament (round, then position), teams joined: one query.
 
-    A second query runs only when there is no match, to tell "not started" (an empty
-    bracket) from "no such tournament" (404).
-    """
-    matches = list(
+    The caller has read the tournament (404) and checked the reader may see it."""
+    return list(
         Match.objects.filter(tournament_id=tournament_id)
         .select_related("team_a", "team_b")
         .order_by("round", "position")
     )
-    if not matches and not Tournament.objects.filter(pk=tournament_id).exists():
-        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
-    return matches
 
 
 def match_get(*, match_id: int) -> Match:
-    """One match with its teams (one query) and its reports (one more)."""
-    match = Match.objects.select_related("team_a", "team_b").prefetch_related("reports").filter(pk=match_id).first()
+    """One match with its teams and tournament (one query) and its reports (one more)."""
+    match = (
+        Match.objects.select_related("tournament", "team_a", "team_b")
+        .prefetch_related("reports")
+        .filter(pk=match_id)
+        .first()
+    )
     if match is None:
         raise NotFound("No such match.", code=ErrorCode.MATCH_NOT_FOUND)
     return match
