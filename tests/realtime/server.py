@@ -55,7 +55,23 @@ def seed() -> dict:
         "organizer_token": Token.objects.get(user=organizer).key,
         "session": _session_for(listener),
         "tournament_id": tournament.id,
+        "bracket_tournament_id": _bracket(organizer=organizer),
     }
+
+
+def _bracket(*, organizer) -> int:
+    """A live 4-team cup with named teams, for the live page's bracket."""
+    from teams.models import Team
+    from tests import factories
+    from tournaments.services.matches import tournament_start
+
+    cup = factories.tournament(name="Spring Open", organizer=organizer, max_teams=4)
+    for name in ("Falcons", "Owls", "Ravens", "Hawks"):
+        team = factories.team()
+        Team.objects.filter(pk=team.pk).update(name=name)
+        factories.confirmed_registration(tournament=cup, team=team)
+    tournament_start(tournament_id=cup.pk, actor=organizer)
+    return cup.id
 
 
 def _session_for(user) -> str:

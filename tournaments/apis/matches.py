@@ -87,6 +87,7 @@ class MatchOutputSerializer(serializers.Serializer):
     tournament_id = serializers.IntegerField()
     round = serializers.IntegerField()
     position = serializers.IntegerField()
+    group = serializers.IntegerField(allow_null=True, help_text="groups_playoffs: the group of a group-stage match.")
     status = serializers.CharField()
     team_a = TeamRefSerializer(allow_null=True)
     team_b = TeamRefSerializer(allow_null=True)

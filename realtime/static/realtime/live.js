@@ -40,6 +40,8 @@
       case "registration.created": return ["registrations", "Team " + (d.team_name || d.team_id) + " registered"];
       case "registration.withdrawn": return ["registrations", "Team " + (d.team_name || d.team_id) + " withdrew"];
       case "match.confirmed": return ["results", "Match " + d.match_id + ": " + d.score_a + " – " + d.score_b];
+      case "match.overridden": return ["results", "Match " + d.match_id + " corrected: " + d.score_a + " – " + d.score_b];
+      case "round.paired": return ["other", "Round " + d.round + " paired"];
       case "match.disputed": return ["results", "Match " + d.match_id + " disputed"];
       case "match.resolved": return ["results", "Match " + d.match_id + " resolved: " + d.score_a + " – " + d.score_b];
       case "tournament.finalized": return ["other", "Tournament finalized"];
@@ -55,6 +57,84 @@
     return item;
   }
 
+  // The board: the tournament's name and status, its bracket (elimination, a group
+  // stage's playoff) or table (round robin, Swiss, groups), from the REST API; redrawn
+  // after every event that can change it.
+  var BOARD_EVENTS = /^(match\.|round\.|team\.|tournament\.|registrations?\.)/;
+  var boardTimer = null;
+
+  function getJson(path) {
+    return fetch(path, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; });
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function teamRow(team, score, winnerId) {
+    var row = element("div", "team" + (team && team.id === winnerId ? " winner" : ""));
+    row.appendChild(element("span", "name", team ? team.name : "TBD"));
+    row.appendChild(element("span", "score", score === null || score === undefined ? "" : String(score)));
+    return row;
+  }
+
+  function drawBracket(matches) {
+    var bracket = document.getElementById("bracket");
+    bracket.textContent = "";
+    var rounds = {};
+    matches.forEach(function (m) { (rounds[m.round] = rounds[m.round] || []).push(m); });
+    Object.keys(rounds).map(Number).sort(function (a, b) { return a - b; }).forEach(function (number) {
+      var column = element("div", "round");
+      column.appendChild(element("h3", "", "Round " + number));
+      rounds[number].forEach(function (m) {
+        var box = element("div", "match " + m.status);
+        box.dataset.matchId = String(m.id);
+        box.appendChild(teamRow(m.team_a, m.score_a, m.winner_id));
+        box.appendChild(teamRow(m.team_b, m.score_b, m.winner_id));
+        column.appendChild(box);
+      });
+      bracket.appendChild(column);
+    });
+  }
+
+  function drawStandings(rows) {
+    var table = document.getElementById("standings");
+    var body = table.querySelector("tbody");
+    body.textContent = "";
+    rows.forEach(function (r) {
+      var line = element("tr");
+      [r.rank === null ? "" : r.rank, r.team.name, r.played, r.wins, r.draws, r.losses, r.points, r.game_differential]
+        .forEach(function (value, index) { line.appendChild(element("td", index === 1 ? "team" : "", String(value))); });
+      body.appendChild(line);
+    });
+    table.hidden = false;
+  }
+
+  function drawBoard() {
+    getJson("/api/tournaments/" + tournamentId + "/").then(function (tournament) {
+      if (!tournament) { return; }
+      document.getElementById("name").textContent = tournament.name;
+      document.getElementById("tournament-status").textContent = tournament.status.replace(/_/g, " ");
+      var league = tournament.format === "round_robin" || tournament.format === "swiss";
+      if (league || tournament.format === "groups_playoffs") {
+        getJson("/api/tournaments/" + tournamentId + "/standings/").then(function (rows) { if (rows) { drawStandings(rows); } });
+      }
+      getJson("/api/tournaments/" + tournamentId + "/matches/").then(function (matches) {
+        if (!matches) { return; }
+        drawBracket(league ? matches : matches.filter(function (m) { return m.group === undefined || m.group === null; }));
+      });
+    });
+  }
+
+  function redrawSoon() {
+    clearTimeout(boardTimer);
+    boardTimer = setTimeout(drawBoard, 150);
+  }
+
   function show(event) {
     if (event.seq <= lastSeq) { return; }
     if (event.seq !== lastSeq + 1) {
@@ -67,6 +147,7 @@
     var item = append(target[0], target[1], { seq: String(event.seq), type: event.type });
     if (event.type === "match.disputed") { item.className = "disputed"; }
     document.getElementById("last-seq").textContent = String(lastSeq);
+    if (BOARD_EVENTS.test(event.type)) { redrawSoon(); }
   }
 
   function clearLists() {
@@ -126,5 +207,6 @@
     };
   }
 
+  drawBoard();
   connect();
 })();
