@@ -36,6 +36,7 @@ FLAGS = [
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.embedded,  # its server runs on its own SQLite file, whatever the parent's database
     pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium: apt-get install chromium"),
 ]
 
