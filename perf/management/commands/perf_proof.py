@@ -69,6 +69,11 @@ class Command(BaseCommand):
         names = [name for name in hot_path_names() if not options["only"] or name in options["only"]]
         if options["target"] not in names:
             raise CommandError(f"--target {options['target']!r} is not among {names}", returncode=2)
+        if options["json"]:  # refused now, not after an hour of runs
+            try:
+                options["json"].parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CommandError(f"--json {options['json']}: {exc}", returncode=2) from None
         runs = options["runs"]
         max_false = options["max_false"] if options["max_false"] is not None else runs // 20
         min_caught = options["min_caught"] if options["min_caught"] is not None else math.ceil(runs * 19 / 20)
