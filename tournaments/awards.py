@@ -51,6 +51,8 @@ class BracketMatch:
     status: str
     score_a: int | None = None
     score_b: int | None = None
+    pk: int | None = None
+    forfeited_by_id: int | None = None  # a walkover: nobody played it
 
 
 def placements_compute(*, bracket: list[BracketMatch], team_ids: Iterable[int]) -> dict[int, int]:
@@ -70,6 +72,40 @@ def placements_compute(*, bracket: list[BracketMatch], team_ids: Iterable[int]) 
             placements[loser] = min(placements.get(loser, math.inf), 2 ** (final_round - match.round) + 1)
     placements[finals[0].winner_id] = 1
     return placements
+
+
+def players_who_played(
+    *,
+    roster: Iterable[tuple[int, int, str]],
+    bracket: Iterable[BracketMatch],
+    substitutions: Iterable[tuple[int, int, int]] = (),
+) -> list[tuple[int, int]]:
+    """(user_id, team_id) of who played: rated and rewarded.
+
+    ``roster``: (user, team, role). A starter played unless benched (swapped out) in every
+    match the team played (confirmed, not a walkover); a substitute played when swapped
+    in for one of those. A team that played none counts its starters. ``substitutions``:
+    (match, player out, player in)."""
+    played: dict[int, set[int]] = defaultdict(set)  # team → the matches it played
+    for match in bracket:
+        if match.status == "confirmed" and match.forfeited_by_id is None and match.pk is not None:
+            for team_id in (match.team_a_id, match.team_b_id):
+                if team_id is not None:
+                    played[team_id].add(match.pk)
+    benched: dict[int, set[int]] = defaultdict(set)
+    came_in: dict[int, set[int]] = defaultdict(set)
+    for match_id, out, in_ in substitutions:
+        benched[out].add(match_id)
+        came_in[in_].add(match_id)
+    who = []
+    for user_id, team_id, role in roster:
+        matches = played[team_id]
+        if role == "starter":
+            if not matches or matches - benched[user_id]:
+                who.append((user_id, team_id))
+        elif matches & came_in[user_id]:
+            who.append((user_id, team_id))
+    return who
 
 
 def reward_policy_resolve(policy: Any) -> dict[str, dict[str, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Avg, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Avg, F, Q
 
 from tournaments.awards import BracketMatch
 from tournaments.models import (
@@ -13,7 +13,6 @@ from tournaments.models import (
     MatchSubstitution,
     RegistrationStatus,
     RosterEntry,
-    RosterRole,
     Tournament,
     TournamentParticipation,
 )
@@ -27,46 +26,32 @@ def finalization_tournament_get(*, tournament_id: int) -> Mapping[str, Any] | No
 
 def finalization_bracket(*, tournament_id: int) -> list[BracketMatch]:
     rows = Match.objects.filter(tournament_id=tournament_id).values_list(
-        "round", "team_a_id", "team_b_id", "winner_id", "status", "score_a", "score_b"
+        "round", "team_a_id", "team_b_id", "winner_id", "status", "score_a", "score_b", "pk", "forfeited_by_id"
     )
     return [BracketMatch(*row) for row in rows]
 
 
-def _played(*, tournament_id: int) -> QuerySet[RosterEntry]:
-    """The players of confirmed registrations who played, so who is rated and rewarded.
+def finalization_roster(*, tournament_id: int) -> list[tuple[int, int, str]]:
+    """(user_id, team_id, role) of every player on a confirmed roster, by user id.
 
-    A starter played unless benched (``MatchSubstitution.player_out``) in every match
-    the team played; a substitute played when swapped in for one of them. A team that
-    played none (walkovers only) counts its starters. Matches played: confirmed, not a
-    walkover. One query: the rules are EXISTS subqueries.
-    """
-    team = OuterRef("registration__team_id")
-    team_played = Match.objects.filter(
-        Q(team_a_id=team) | Q(team_b_id=team),
-        tournament_id=tournament_id,
-        status=Match.Status.CONFIRMED,
-        forfeited_by__isnull=True,
-    )
-    benched = MatchSubstitution.objects.filter(match_id=OuterRef("pk"), player_out_id=OuterRef(OuterRef("user_id")))
-    came_in = MatchSubstitution.objects.filter(
-        registration_id=OuterRef("registration_id"),
-        player_in_id=OuterRef("user_id"),
-        match__status=Match.Status.CONFIRMED,
-        match__forfeited_by__isnull=True,
-    )
-    starter = Q(role=RosterRole.STARTER) & (~Exists(team_played) | Exists(team_played.filter(~Exists(benched))))
-    return RosterEntry.objects.filter(
-        starter | (Q(role=RosterRole.SUBSTITUTE) & Exists(came_in)),
-        tournament_id=tournament_id,
-        active=True,
-        registration__status=RegistrationStatus.CONFIRMED,
-    )
-
-
-def finalization_roster(*, tournament_id: int) -> list[tuple[int, int]]:
-    """(user_id, team_id) of every starter of a confirmed registration, by user id."""
+    Who of them played is ``awards.players_who_played`` (starters, unless benched in
+    every match, and the substitutes swapped in), from the bracket and the swaps."""
     return list(
-        _played(tournament_id=tournament_id).order_by("user_id").values_list("user_id", "registration__team_id")
+        RosterEntry.objects.filter(
+            tournament_id=tournament_id, active=True, registration__status=RegistrationStatus.CONFIRMED
+        )
+        .order_by("user_id")
+        .values_list("user_id", "registration__team_id", "role")
+    )
+
+
+def finalization_substitutions(*, tournament_id: int) -> list[tuple[int, int, int]]:
+    """(match_id, player_out, player_in) of every swap of the tournament: one query, made
+    only when the tournament allows substitutes."""
+    return list(
+        MatchSubstitution.objects.filter(match__tournament_id=tournament_id).values_list(
+            "match_id", "player_out_id", "player_in_id"
+        )
     )
 
 
@@ -77,7 +62,11 @@ def opponent_rating_averages(*, tournament_id: int) -> dict[int, float]:
     grow with the history (the audit plan's N×M problem was one query per opponent).
     Players without history are absent from the result.
     """
-    players = _played(tournament_id=tournament_id).values("user_id")
+    # Everyone on a confirmed roster: a superset of who played (awards read only those),
+    # and a plain filter inside the pipeline's heaviest query.
+    players = RosterEntry.objects.filter(
+        tournament_id=tournament_id, active=True, registration__status=RegistrationStatus.CONFIRMED
+    ).values("user_id")
     opponents = Q(tournament__participations__team_id=F("team_id"))
     rows = (
         TournamentParticipation.objects.filter(user_id__in=players)

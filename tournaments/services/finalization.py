@@ -52,6 +52,7 @@ from tournaments.awards import (
     BracketMatch,
     awards_compute,
     placements_compute,
+    players_who_played,
     reward_policy_resolve,
 )
 from tournaments.errors import ErrorCode
@@ -77,6 +78,7 @@ from tournaments.selectors.finalization import (
     finalization_bracket,
     finalization_roster,
     finalization_seeds,
+    finalization_substitutions,
     finalization_tournament_get,
     opponent_rating_averages,
 )
@@ -120,7 +122,12 @@ def tournament_finalize(*, tournament_id: int, actor: User | None = None) -> Fin
     tournament = _locked_tournament(tournament_id=tournament_id, found=tournament_found)
     bracket = finalization_bracket(tournament_id=tournament_id)
     _check_bracket(bracket)
-    roster = finalization_roster(tournament_id=tournament_id)
+    roster = players_who_played(
+        roster=finalization_roster(tournament_id=tournament_id),
+        bracket=bracket,
+        # No query where no swap can exist: a tournament without substitutes.
+        substitutions=finalization_substitutions(tournament_id=tournament_id) if tournament.max_substitutes else (),
+    )
     policy = reward_policy_resolve(tournament.reward_policy)
     skills = _skills_lock(user_ids=[user_id for user_id, _ in roster])
     awards = awards_compute(
