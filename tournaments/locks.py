@@ -29,10 +29,13 @@ def season_lock(*, season_id: int, pipeline: str, caller: str) -> Season:
         return Season.objects.select_for_update(of=("self",), no_key=True).get(pk=season_id)
 
 
-def tournament_lock(*, tournament_id: int, pipeline: str, caller: str) -> Tournament:
-    """Lock one tournament. Raises Tournament.DoesNotExist for an unknown id."""
+def tournament_lock(*, tournament_id: int, pipeline: str, caller: str, fields: Sequence[str] = ()) -> Tournament:
+    """Lock one tournament (only ``fields``, when given). Raises Tournament.DoesNotExist for an unknown id."""
+    rows = Tournament.objects.select_for_update(of=("self",), no_key=True)
+    if fields:
+        rows = rows.only(*fields)
     with observe_lock(pipeline=pipeline, entity_type="Tournament", entity_id=tournament_id, caller=caller):
-        return Tournament.objects.select_for_update(of=("self",), no_key=True).get(pk=tournament_id)
+        return rows.get(pk=tournament_id)
 
 
 def match_lock(*, match_id: int, pipeline: str, caller: str) -> Match:

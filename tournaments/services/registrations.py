@@ -77,9 +77,22 @@ class WithdrawalOutcome:
     promoted_registration_id: int | None  # the waitlist's head moved into the freed slot, if any
 
 
-def _locked_tournament(*, tournament_id: int, caller: str) -> Tournament:
+#: What registering reads of the locked tournament: its hot path decodes no more columns.
+REGISTRATION_FIELDS = (
+    "status",
+    "registration_opens_at",
+    "registration_closes_at",
+    "team_size",
+    "max_substitutes",
+    "max_teams",
+    "entry_fee",
+    "prize_pool_id",
+)
+
+
+def _locked_tournament(*, tournament_id: int, caller: str, fields: tuple[str, ...] = ()) -> Tournament:
     try:
-        return tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=caller)
+        return tournament_lock(tournament_id=tournament_id, pipeline=PIPELINE, caller=caller, fields=fields)
     except Tournament.DoesNotExist:
         raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND) from None
 
@@ -204,7 +217,9 @@ def registration_create(
     roster = team_roster(team_id=team_id)
     if roster.captain_id != user.pk:
         raise Forbidden("Only the team's captain may register it.", code=ErrorCode.NOT_TEAM_CAPTAIN)
-    tournament = _locked_tournament(tournament_id=tournament_id, caller="registration_create")
+    tournament = _locked_tournament(
+        tournament_id=tournament_id, caller="registration_create", fields=REGISTRATION_FIELDS
+    )
     _check_registration_open(tournament)
     if len(roster.member_ids) < tournament.team_size:
         raise Unprocessable(
