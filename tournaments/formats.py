@@ -1,4 +1,4 @@
-"""Tournament formats, free of Django: round-robin pairings and standings with tiebreakers.
+"""Tournament formats, free of Django: brackets, pairings and standings with tiebreakers.
 
 Pure functions of plain values, like ``tournaments.awards``: ``services.matches`` builds
 the matches of a format at the start, ``selectors.standings`` and finalization rank
@@ -15,16 +15,20 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 SINGLE_ELIMINATION = "single_elimination"
 ROUND_ROBIN = "round_robin"
 SWISS = "swiss"
 GROUPS_PLAYOFFS = "groups_playoffs"
-FORMATS = (SINGLE_ELIMINATION, ROUND_ROBIN, SWISS, GROUPS_PLAYOFFS)
+DOUBLE_ELIMINATION = "double_elimination"
+FORMATS = (SINGLE_ELIMINATION, DOUBLE_ELIMINATION, ROUND_ROBIN, SWISS, GROUPS_PLAYOFFS)
 #: Formats ranked by a table (standings), not a bracket.
 LEAGUES = frozenset({ROUND_ROBIN, SWISS})
 #: Formats whose matches may end level.
 DRAWS_ALLOWED = frozenset({ROUND_ROBIN, SWISS})
+#: A double-elimination match's bracket (``Match.bracket``); blank in every other format.
+WINNERS, LOSERS, GRAND_FINAL = "winners", "losers", "grand_final"
 
 WIN, DRAW, LOSS = 3, 1, 0
 TIEBREAKERS = ("points", "head_to_head", "game_differential", "games_won", "buchholz", "sonneborn_berger", "seed")
@@ -266,6 +270,20 @@ def elimination_placements(*, results: Iterable[tuple[int, int | None, int | Non
     return placements
 
 
+def seed_order(size: int) -> list[int]:
+    """Seeds in bracket-slot order for a power-of-two ``size``: 8 → [1, 8, 4, 5, 2, 7, 3, 6].
+
+    Slot pairs (1, 8), (4, 5), (2, 7), (3, 6) play each other in round 1. Seeds 1 and 2
+    can only meet in the final, and the top seeds face the highest "seeds", which are
+    the byes when there are fewer teams than slots.
+    """
+    order = [1]
+    while len(order) < size:
+        mirror = 2 * len(order) + 1
+        order = [seed for top in order for seed in (top, mirror - top)]
+    return order
+
+
 def swiss_rounds_default(teams: int) -> int:
     """⌈log2 n⌉ rounds: enough for one unbeaten team to remain (at least 1)."""
     return max(1, math.ceil(math.log2(teams))) if teams > 1 else 1
@@ -341,3 +359,166 @@ def group_stage_placements(tables: Sequence[Sequence[int]], *, advancers: int) -
     return {
         team_id: groups * place + 1 for table in tables for place, team_id in enumerate(table) if place >= advancers
     }
+
+
+# --- Double elimination ------------------------------------------------------------------
+
+#: A slot's feeder: ("seed", team id), ("winner", key) or ("loser", key); None: nobody (a bye).
+Feeder = tuple[str, Any] | None
+#: A match of the bracket: (bracket, round, position), rounds and positions counted per bracket.
+Key = tuple[str, int, int]
+
+
+@dataclass
+class BracketSlot:
+    """One match of a double-elimination bracket, before it is saved.
+
+    ``team_a``/``team_b``: the teams known at the start (the winners bracket's first
+    round). ``bye``: a first-round match without an opponent, won by ``team_a`` at once.
+    ``winner_to``/``loser_to``: where its winner and its loser go, (key, "a" or "b");
+    None for the grand final's winner, and for the loser of a losers-bracket match (out).
+    """
+
+    key: Key
+    team_a: int | None = None
+    team_b: int | None = None
+    bye: bool = False
+    winner_to: tuple[Key, str] | None = None
+    loser_to: tuple[Key, str] | None = None
+
+
+def double_elimination_bracket(team_ids: Sequence[int]) -> list[BracketSlot]:
+    """Every match of a double-elimination bracket for ``team_ids`` (seed order), in play
+    order: each match comes after every match that feeds it, so saved in this order a
+    match's destinations always have higher primary keys (the lock order).
+
+    For a bracket of S = 2^k slots: the winners bracket is single elimination (k rounds,
+    ``seed_order``, byes for the top seeds). Its round-1 losers meet in losers round 1;
+    then each even losers round takes the winners of the last one against the losers
+    dropping from winners round i + 1 (in reverse order every other time, so teams from
+    the same part of the bracket do not meet again at once), and each odd one halves
+    the field: 2k - 2 losers rounds. The grand final: the winners bracket's champion
+    (slot a) against the losers bracket's (slot b). With byes some losers-bracket slots
+    never get a team: a match left with one team is skipped (that team goes straight to
+    where its winner would), one with none is dropped, and the rounds and positions
+    left are renumbered, so every saved match is played by two teams.
+    """
+    if len(team_ids) < 2:
+        raise ValueError("a bracket needs at least two teams")
+    size = 1 << (len(team_ids) - 1).bit_length()
+    k = size.bit_length() - 1
+    seeds = seed_order(size)
+    feeders: dict[Key, tuple[Feeder, Feeder]] = {}
+    order: list[Key] = []
+
+    def add(key: Key, a: Feeder, b: Feeder) -> None:
+        feeders[key] = (a, b)
+        order.append(key)
+
+    def winners_round(r: int) -> None:
+        for p in range(1, size // 2**r + 1):
+            if r == 1:
+                top, bottom = seeds[2 * p - 2], seeds[2 * p - 1]
+                team_b = ("seed", team_ids[bottom - 1]) if bottom <= len(team_ids) else None
+                add((WINNERS, 1, p), ("seed", team_ids[top - 1]), team_b)
+            else:
+                add((WINNERS, r, p), ("winner", (WINNERS, r - 1, 2 * p - 1)), ("winner", (WINNERS, r - 1, 2 * p)))
+
+    def losers_round(j: int) -> None:
+        count = size // 2 ** ((j + 1) // 2 + 1)
+        for p in range(1, count + 1):
+            if j == 1:
+                add((LOSERS, 1, p), ("loser", (WINNERS, 1, 2 * p - 1)), ("loser", (WINNERS, 1, 2 * p)))
+            elif j % 2 == 0:  # the losers dropping from winners round j/2 + 1
+                i = j // 2
+                dropped = count - p + 1 if i % 2 else p
+                add((LOSERS, j, p), ("winner", (LOSERS, j - 1, p)), ("loser", (WINNERS, i + 1, dropped)))
+            else:
+                add((LOSERS, j, p), ("winner", (LOSERS, j - 1, 2 * p - 1)), ("winner", (LOSERS, j - 1, 2 * p)))
+
+    winners_round(1)
+    if k > 1:
+        losers_round(1)
+    for r in range(2, k + 1):
+        winners_round(r)
+        losers_round(2 * r - 2)
+        if 2 * r - 1 <= 2 * k - 2:
+            losers_round(2 * r - 1)
+    last_loser: Feeder = ("winner", (LOSERS, 2 * k - 2, 1)) if k > 1 else ("loser", (WINNERS, 1, 1))
+    add((GRAND_FINAL, 1, 1), ("winner", (WINNERS, k, 1)), last_loser)
+
+    def resolve(feeder: Feeder) -> Feeder:
+        """The feeder once skipped matches are seen through; None: nobody ever comes."""
+        if feeder is None or feeder[0] == "seed":
+            return feeder
+        kind, key = feeder
+        a, b = feeders[key]
+        if kind == "loser":  # only winners-bracket matches lose a team to another match
+            return None if b is None else feeder
+        if key[0] != LOSERS:
+            return feeder
+        a, b = resolve(a), resolve(b)
+        if a is not None and b is not None:
+            return feeder
+        return a if b is None else b
+
+    resolved = {key: (resolve(a), resolve(b)) for key, (a, b) in feeders.items()}
+    kept = [key for key in order if key[0] != LOSERS or (resolved[key][0] is not None and resolved[key][1] is not None)]
+    renamed = _renumbered(kept)
+    slots = {renamed[key]: BracketSlot(key=renamed[key]) for key in kept}
+    for key in kept:
+        slot = slots[renamed[key]]
+        for side, feeder in zip("ab", resolved[key], strict=True):
+            if feeder is None:
+                slot.bye = True  # only a winners round-1 match keeps an empty side
+            elif feeder[0] == "seed":
+                setattr(slot, f"team_{side}", feeder[1])
+            elif feeder[0] == "winner":
+                slots[renamed[feeder[1]]].winner_to = (renamed[key], side)
+            else:
+                slots[renamed[feeder[1]]].loser_to = (renamed[key], side)
+    for slot in slots.values():  # a bye's winner is known: it already sits in its next match
+        if slot.bye and slot.winner_to is not None:
+            target, side = slot.winner_to
+            setattr(slots[target], f"team_{side}", slot.team_a)
+    return [slots[renamed[key]] for key in kept]
+
+
+def _renumbered(keys: Sequence[Key]) -> dict[Key, Key]:
+    """Rounds and positions counted again per bracket over the matches kept, in their order."""
+    rounds: dict[tuple[str, int], int] = {}
+    positions: dict[tuple[str, int], int] = defaultdict(int)
+    renamed = {}
+    for bracket, round_, position in sorted(keys):
+        new_round = rounds.setdefault((bracket, round_), sum(b == bracket for b, _ in rounds) + 1)
+        positions[(bracket, new_round)] += 1
+        renamed[(bracket, round_, position)] = (bracket, new_round, positions[(bracket, new_round)])
+    return renamed
+
+
+def double_elimination_placements(
+    *, rows: Iterable[tuple[str, int, int | None, int | None, int | None]], grand_final_reset: bool
+) -> dict[int, int]:
+    """Placements decided so far, from (bracket, round, team_a, team_b, winner) of every match.
+
+    The champion 1 and the grand final's loser 2, once the grand final decided (with
+    ``grand_final_reset``, a first grand final won by the losers bracket's team, slot
+    b, is followed by a second that decides). A team out in losers round j places
+    after every team still in when it lost: 3 for the losers final's loser, then
+    3 + the matches of the losers rounds after j (8 teams: 3, 4, 5, 5, 7, 7).
+    """
+    rows = list(rows)
+    losers_rounds: dict[int, int] = defaultdict(int)
+    for bracket, round_, *_ in rows:
+        if bracket == LOSERS:
+            losers_rounds[round_] += 1
+    placements: dict[int, int] = {}
+    for bracket, round_, team_a, team_b, winner in rows:
+        if winner is None or team_a is None or team_b is None:
+            continue
+        loser = team_b if winner == team_a else team_a
+        if bracket == LOSERS:
+            placements[loser] = 3 + sum(count for later, count in losers_rounds.items() if later > round_)
+        elif bracket == GRAND_FINAL and (round_ == 2 or winner == team_a or not grand_final_reset):
+            placements[winner], placements[loser] = 1, 2
+    return placements

@@ -34,6 +34,7 @@ class TournamentStatus(models.TextChoices):
 
 class TournamentFormat(models.TextChoices):
     SINGLE_ELIMINATION = formats.SINGLE_ELIMINATION, "Single elimination"
+    DOUBLE_ELIMINATION = formats.DOUBLE_ELIMINATION, "Double elimination"
     ROUND_ROBIN = formats.ROUND_ROBIN, "Round robin"
     SWISS = formats.SWISS, "Swiss"
     GROUPS_PLAYOFFS = formats.GROUPS_PLAYOFFS, "Groups into playoffs"
@@ -78,6 +79,9 @@ class Tournament(models.Model):
         max_length=32, choices=TournamentFormat.choices, default=TournamentFormat.SINGLE_ELIMINATION
     )
     round_robin_legs = models.PositiveSmallIntegerField(default=1, help_text="Round robin: 1 single, 2 double.")
+    # Double elimination: when the losers bracket's champion wins the grand final, a
+    # second grand final is played (both teams then have lost once).
+    grand_final_reset = models.BooleanField(default=True)
     # Swiss: rounds to play; None until the start sets formats.swiss_rounds_default(teams).
     swiss_rounds = models.PositiveSmallIntegerField(null=True, blank=True)
     # Groups into playoffs: the teams drawn into ``group_count`` round-robin groups (snake
@@ -246,8 +250,16 @@ class MatchStatus(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
 
 
+class MatchBracket(models.TextChoices):
+    NONE = "", "None"
+    WINNERS = formats.WINNERS, "Winners bracket"
+    LOSERS = formats.LOSERS, "Losers bracket"
+    GRAND_FINAL = formats.GRAND_FINAL, "Grand final"
+
+
 class Match(models.Model):
     Status = MatchStatus
+    Bracket = MatchBracket
 
     class Slot(models.TextChoices):
         A = "a", "Team A"
@@ -258,6 +270,9 @@ class Match(models.Model):
     position = models.PositiveIntegerField()
     # Groups into playoffs: the group (1, 2, ...) of a group-stage match; None elsewhere.
     group = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Double elimination: the match's bracket (rounds and positions count per bracket);
+    # blank in every other format.
+    bracket = models.CharField(max_length=16, choices=Bracket.choices, blank=True, default="")
     team_a = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     team_b = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.SCHEDULED)
@@ -266,6 +281,10 @@ class Match(models.Model):
     winner = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     next_match = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     next_slot = models.CharField(max_length=1, choices=Slot.choices, blank=True)
+    # Double elimination: where the loser goes (a losers-bracket match, or the grand final
+    # from a two-team winners bracket); null where losing means out.
+    loser_next_match = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    loser_next_slot = models.CharField(max_length=1, choices=Slot.choices, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The team that forfeited: the match is confirmed as a walkover, no scores.
     forfeited_by = models.ForeignKey("teams.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -274,7 +293,8 @@ class Match(models.Model):
         ordering = ["round", "position"]
         constraints = [
             models.CheckConstraint(condition=_in("status", MatchStatus), name="match_status_valid"),
-            models.UniqueConstraint(fields=["tournament", "round", "position"], name="match_unique_slot"),
+            models.UniqueConstraint(fields=["tournament", "bracket", "round", "position"], name="match_unique_slot"),
+            models.CheckConstraint(condition=_in("bracket", MatchBracket), name="match_bracket_valid"),
             # A confirmed match has a winner, or is a draw (equal scores: formats.DRAWS_ALLOWED).
             models.CheckConstraint(
                 condition=~Q(status="confirmed")

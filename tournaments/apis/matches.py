@@ -88,6 +88,9 @@ class MatchOutputSerializer(serializers.Serializer):
     round = serializers.IntegerField()
     position = serializers.IntegerField()
     group = serializers.IntegerField(allow_null=True, help_text="groups_playoffs: the group of a group-stage match.")
+    bracket = serializers.CharField(
+        help_text="double_elimination: winners, losers or grand_final (rounds count per bracket); blank elsewhere."
+    )
     status = serializers.CharField()
     team_a = TeamRefSerializer(allow_null=True)
     team_b = TeamRefSerializer(allow_null=True)
@@ -97,6 +100,10 @@ class MatchOutputSerializer(serializers.Serializer):
     forfeited_by_id = serializers.IntegerField(allow_null=True, help_text="The team that forfeited (a walkover).")
     next_match_id = serializers.IntegerField(allow_null=True)
     next_slot = serializers.CharField()
+    loser_next_match_id = serializers.IntegerField(
+        allow_null=True, help_text="double_elimination: where the loser drops (null: the loser is out)."
+    )
+    loser_next_slot = serializers.CharField()
     confirmed_at = serializers.DateTimeField(allow_null=True)
 
 

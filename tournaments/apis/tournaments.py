@@ -37,6 +37,7 @@ class TournamentOutputSerializer(serializers.Serializer):
     max_substitutes = serializers.IntegerField()
     format = serializers.CharField()
     round_robin_legs = serializers.IntegerField()
+    grand_final_reset = serializers.BooleanField()
     swiss_rounds = serializers.IntegerField(allow_null=True)
     group_count = serializers.IntegerField()
     group_advancers = serializers.IntegerField()
@@ -71,7 +72,10 @@ class TournamentCreateApi(APIView):
         format = serializers.ChoiceField(
             choices=Tournament.Format.choices,
             required=False,
-            help_text="single_elimination (default): a bracket, byes for the top seeds. round_robin: everyone "
+            help_text="single_elimination (default): a bracket, byes for the top seeds. double_elimination: "
+            "a winners bracket whose losers drop to a losers bracket, out on a second loss; the two champions "
+            "meet in the grand final (grand_final_reset: a second one when the losers bracket's champion wins "
+            "the first). round_robin: everyone "
             "meets everyone (round_robin_legs times), draws allowed, ranked by tiebreakers. swiss: swiss_rounds "
             "rounds, each paired by score when the last one ends, no rematch, a bye (a win) for an odd count. "
             "groups_playoffs: group_count round-robin groups (snake by seed), then the best group_advancers of "
@@ -79,6 +83,11 @@ class TournamentCreateApi(APIView):
         )
         round_robin_legs = serializers.ChoiceField(
             choices=[1, 2], required=False, help_text="round_robin only: 1 (single) or 2 (double, sides swapped)."
+        )
+        grand_final_reset = serializers.BooleanField(
+            required=False,
+            help_text="double_elimination only (default true): a second grand final when the losers bracket's "
+            "champion wins the first, so the winners bracket's champion is out on two losses too.",
         )
         swiss_rounds = StrictIntegerField(
             required=False, min_value=1, max_value=64, help_text="swiss only; default ⌈log2 teams⌉, set at the start."

@@ -10,11 +10,13 @@ from tournaments.models import Match
 def match_list(*, tournament_id: int) -> list[Match]:
     """Every match of a tournament (round, then position), teams joined: one query.
 
+    Double elimination: the winners bracket, the losers bracket, then the grand final
+    (``-bracket``: the three names sort that way backwards; blank elsewhere).
     The caller has read the tournament (404) and checked the reader may see it."""
     return list(
         Match.objects.filter(tournament_id=tournament_id)
         .select_related("team_a", "team_b")
-        .order_by("round", "position")
+        .order_by("-bracket", "round", "position")
     )
 
 

@@ -33,11 +33,12 @@ def _seeds(*, tournament_id: int) -> list[TeamRow]:
     return [TeamRow(*row) for row in rows]
 
 
-def _results(*, tournament_id: int) -> list[tuple[int, int | None, int | None, int | None, int | None, int | None]]:
-    """(round, team_a, team_b, winner, score_a, score_b) of every confirmed match: one query."""
+def _results(*, tournament_id: int) -> list[tuple[Any, ...]]:
+    """(round, team_a, team_b, winner, score_a, score_b, bracket, status) of every match: one
+    query. Open matches too: an elimination bracket's size is its final's round."""
     return list(
-        Match.objects.filter(tournament_id=tournament_id, status=Match.Status.CONFIRMED).values_list(
-            "round", "team_a_id", "team_b_id", "winner_id", "score_a", "score_b"
+        Match.objects.filter(tournament_id=tournament_id).values_list(
+            "round", "team_a_id", "team_b_id", "winner_id", "score_a", "score_b", "bracket", "status"
         )
     )
 
@@ -79,7 +80,9 @@ def tournament_standings(*, tournament: Tournament) -> list[StandingRow]:
     """
     teams = _seeds(tournament_id=tournament.pk)
     rows = _results(tournament_id=tournament.pk)
-    results = formats.results_of((row[1:] for row in rows), format_=tournament.format)
+    results = formats.results_of(
+        (row[1:6] for row in rows if row[7] == Match.Status.CONFIRMED), format_=tournament.format
+    )
     by_id = {team.id: team for team in teams}
     seeds = [team.id for team in teams]
     if tournament.format in formats.LEAGUES:
@@ -91,7 +94,15 @@ def tournament_standings(*, tournament: Tournament) -> list[StandingRow]:
         return [StandingRow(rank=standing.rank, team=by_id[standing.team_id], standing=standing) for standing in ranked]
     if tournament.format == formats.GROUPS_PLAYOFFS:
         return _groups_standings(tournament=tournament, teams=teams, results=results)
-    placements = formats.elimination_placements(results=[(round_, a, b, winner) for round_, a, b, winner, *_ in rows])
+    if tournament.format == formats.DOUBLE_ELIMINATION:
+        placements = formats.double_elimination_placements(
+            rows=[(bracket, round_, a, b, winner) for round_, a, b, winner, _, _, bracket, _ in rows],
+            grand_final_reset=tournament.grand_final_reset,
+        )
+    else:
+        placements = formats.elimination_placements(
+            results=[(round_, a, b, winner) for round_, a, b, winner, *_ in rows]
+        )
     counted = {
         standing.team_id: standing
         for standing in formats.standings_compute(results=results, seeds=seeds, tiebreakers=())

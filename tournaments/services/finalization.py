@@ -186,8 +186,9 @@ def _locked_tournament(*, tournament_id: int, found: Mapping[str, Any]) -> Tourn
 
 def _standings_placements(*, tournament: Tournament, bracket: list[BracketMatch]) -> dict[int, int] | None:
     """A league's (round robin, Swiss) placements are its standings' ranks; groups into
-    playoffs place the playoff by its bracket and the rest by their group places; None:
-    the bracket's (``awards``)."""
+    playoffs place the playoff by its bracket and the rest by their group places; double
+    elimination by the round each team went out in (one more query); None: the
+    bracket's (``awards``)."""
     if tournament.format == formats.GROUPS_PLAYOFFS:
         rows = list(Match.objects.filter(tournament_id=tournament.pk).values_list(*GROUP_ROW_FIELDS))
         tables = group_tables(tournament=tournament, rows=rows)
@@ -200,6 +201,11 @@ def _standings_placements(*, tournament: Tournament, bracket: list[BracketMatch]
         return formats.group_stage_placements(tables, advancers=tournament.group_advancers) | placements_compute(
             bracket=playoff, team_ids=advancing
         )
+    if tournament.format == formats.DOUBLE_ELIMINATION:
+        bracket_rows = Match.objects.filter(tournament_id=tournament.pk).values_list(
+            "bracket", "round", "team_a_id", "team_b_id", "winner_id"
+        )
+        return formats.double_elimination_placements(rows=bracket_rows, grand_final_reset=tournament.grand_final_reset)
     if tournament.format not in formats.LEAGUES:
         return None
     results = formats.results_of(

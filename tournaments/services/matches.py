@@ -30,6 +30,7 @@ from realtime.events import (
 )
 from tournaments import formats
 from tournaments.errors import ErrorCode
+from tournaments.formats import seed_order
 from tournaments.locks import match_lock, match_slot_fill, tournament_lock, tournament_status_swap
 from tournaments.models import AuditAction, Match, Registration, ResultReport, Tournament
 from tournaments.policies import may_run, tournament_run_check, tournament_run_require
@@ -82,20 +83,6 @@ class ResultSubmission:
 
 
 # --- Start: the bracket ----------------------------------------------------------------
-
-
-def seed_order(size: int) -> list[int]:
-    """Seeds in bracket-slot order for a power-of-two ``size``: 8 → [1, 8, 4, 5, 2, 7, 3, 6].
-
-    Slot pairs (1, 8), (4, 5), (2, 7), (3, 6) play each other in round 1. Seeds 1 and 2
-    can only meet in the final, and the top seeds face the highest "seeds", which are
-    the byes when there are fewer teams than slots.
-    """
-    order = [1]
-    while len(order) < size:
-        mirror = 2 * len(order) + 1
-        order = [seed for top in order for seed in (top, mirror - top)]
-    return order
 
 
 def _bracket(*, tournament_id: int, team_ids: list[int]) -> list[Match]:
@@ -191,6 +178,8 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         first_round = _swiss_start(tournament=tournament, team_ids=team_ids)
     elif tournament.format == formats.GROUPS_PLAYOFFS:
         _groups_create(tournament=tournament, team_ids=team_ids)
+    elif tournament.format == formats.DOUBLE_ELIMINATION:
+        _double_bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     else:
         _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
@@ -223,6 +212,39 @@ def _bracket_create(*, tournament_id: int, team_ids: list[int], round_offset: in
         match.next_slot = _slot(match.position)
     Match.objects.bulk_update(linked, ["next_match", "next_slot"])
     return matches
+
+
+def _double_bracket_create(*, tournament_id: int, team_ids: list[int]) -> None:
+    """Two statements whatever the size: insert every match of both brackets and the grand
+    final (``formats.double_elimination_bracket``, in play order: destinations get
+    higher pks), then link each to where its winner and its loser go."""
+    slots = formats.double_elimination_bracket(team_ids)
+    now = timezone.now()
+    unsaved = []
+    for slot in slots:
+        bracket, round_, position = slot.key
+        match = Match(
+            tournament_id=tournament_id,
+            bracket=bracket,
+            round=round_,
+            position=position,
+            team_a_id=slot.team_a,
+            team_b_id=slot.team_b,
+        )
+        if slot.bye:
+            match.status, match.winner_id, match.confirmed_at = Match.Status.CONFIRMED, slot.team_a, now
+        unsaved.append(match)
+    matches = dict(zip((slot.key for slot in slots), Match.objects.bulk_create(unsaved), strict=True))
+    for slot in slots:
+        match = matches[slot.key]
+        if slot.winner_to is not None:
+            match.next_match, match.next_slot = matches[slot.winner_to[0]], slot.winner_to[1]
+        if slot.loser_to is not None:
+            match.loser_next_match, match.loser_next_slot = matches[slot.loser_to[0]], slot.loser_to[1]
+    Match.objects.bulk_update(
+        [matches[slot.key] for slot in slots if slot.winner_to or slot.loser_to],
+        ["next_match", "next_slot", "loser_next_match", "loser_next_slot"],
+    )
 
 
 def _round_robin_create(*, tournament_id: int, team_ids: list[int], legs: int) -> None:
@@ -333,14 +355,14 @@ def _swiss_round_create(
 
 def _round_paired_publish(*, tournament_id: int, matches: list[Match]) -> None:
     """``round.paired``: the new round's matches (a bye is a match without team b)."""
-    publish_on_commit(
-        tournament_id=tournament_id,
-        type=ROUND_PAIRED,
-        data={
-            "round": matches[0].round,
-            "matches": [{"match_id": m.pk, "team_a_id": m.team_a_id, "team_b_id": m.team_b_id} for m in matches],
-        },
-    )
+    publish_on_commit(tournament_id=tournament_id, type=ROUND_PAIRED, data=_round_paired_data(matches))
+
+
+def _round_paired_data(matches: list[Match]) -> dict[str, Any]:
+    return {
+        "round": matches[0].round,
+        "matches": [{"match_id": m.pk, "team_a_id": m.team_a_id, "team_b_id": m.team_b_id} for m in matches],
+    }
 
 
 def league_progress(*, tournament: Tournament) -> None:
@@ -420,8 +442,13 @@ def _completes_tournament(match: Match) -> bool:
     In a round robin or Swiss any match may be the last one (of the tournament, or of
     the Swiss round that pairs the next): every confirmation takes the
     tournament's lock first, so two last matches confirmed at once are counted one
-    after the other (``_confirmed_advance``), and exactly one completes the tournament."""
+    after the other (``_confirmed_advance``), and exactly one completes the tournament.
+    Double elimination takes it for every result too: a result writes two later
+    matches (the winner's and the loser's), and a disqualified team's walkovers can
+    run on to the grand final (``double_advance``)."""
     if match.tournament.format in formats.LEAGUES or match.group is not None:
+        return True
+    if match.tournament.format == formats.DOUBLE_ELIMINATION:
         return True
     following = match.next_match
     return match.next_match_id is None or (
@@ -601,23 +628,117 @@ def match_winner(match: Match, *, score_a: int, score_b: int) -> int | None:
     return match.team_a_id if score_a > score_b else match.team_b_id
 
 
-def _confirmed_advance(*, match: Match, caller: str, tournament_locked: bool) -> None:
+def _confirmed_advance(
+    *,
+    match: Match,
+    caller: str,
+    tournament_locked: bool,
+    disqualified: bool = False,
+    deferred: list[Event] | None = None,
+) -> None:
     """The match is confirmed: advance its winner or, for the final, complete the tournament.
 
-    A round robin or Swiss match has no next match: ``league_progress``.
+    A round robin or Swiss match has no next match: ``league_progress``. Double
+    elimination also drops the loser (``double_advance``). ``disqualified``: the
+    match was a disqualified team's walkover; ``deferred``: see ``double_advance``.
     """
     if match.tournament.format in formats.LEAGUES or match.group is not None:
         league_progress(tournament=match.tournament)
+    elif match.tournament.format == formats.DOUBLE_ELIMINATION:
+        double_advance(match=match, caller=caller, disqualified=disqualified, deferred=deferred)
     elif match.next_match_id is None:
         _tournament_complete(tournament=match.tournament)
     else:
-        _winner_advance(
-            match=match, next_match_id=match.next_match_id, caller=caller, tournament_locked=tournament_locked
+        _team_advance(
+            match=match,
+            team_id=match.winner_id,
+            target_id=match.next_match_id,
+            slot=match.next_slot,
+            caller=caller,
+            tournament_locked=tournament_locked,
         )
 
 
-def _winner_advance(*, match: Match, next_match_id: int, caller: str, tournament_locked: bool) -> None:
-    """Write the winner into its empty slot of the next match (higher pk: lock order holds).
+#: An event to publish once no more row lock follows: (tournament id, type, data).
+Event = tuple[int, str, dict[str, Any]]
+
+
+def double_advance(
+    *, match: Match, caller: str, disqualified: bool = False, deferred: list[Event] | None = None
+) -> None:
+    """Double elimination: the winner goes on, the loser drops to the losers bracket (from
+    the winners bracket) or is out; the grand final completes the tournament, or, with
+    ``grand_final_reset``, when the losers bracket's champion (slot b) won the first one,
+    pairs the second (one INSERT, ``round.paired``). A disqualified team's walkover in
+    the first grand final completes it.
+
+    Precondition: the caller holds the tournament's lock (``_completes_tournament``:
+    every double-elimination result takes it), so the two destinations, locked in
+    ascending pk, and whatever walkovers they settle cannot deadlock with another result.
+    The events of those walkovers wait in ``deferred`` and are published by the first
+    call once every match is written: the stream's counter ranks after every row lock,
+    and the second destination may be locked after the first one's walkover.
+    """
+    events: list[Event] = [] if deferred is None else deferred
+    _double_move(match=match, caller=caller, disqualified=disqualified, events=events)
+    if deferred is None:
+        for tournament_id, type_, data in events:
+            publish_on_commit(tournament_id=tournament_id, type=type_, data=data)
+
+
+def _double_move(*, match: Match, caller: str, disqualified: bool, events: list[Event]) -> None:
+    tournament = match.tournament
+    if match.bracket == formats.GRAND_FINAL:
+        if (
+            match.round == 1
+            and tournament.grand_final_reset
+            and match.winner_id == match.team_b_id
+            and not disqualified
+        ):
+            second = Match.objects.create(
+                tournament_id=tournament.pk,
+                bracket=formats.GRAND_FINAL,
+                round=2,
+                position=1,
+                team_a_id=match.team_a_id,
+                team_b_id=match.team_b_id,
+            )
+            events.append((tournament.pk, ROUND_PAIRED, _round_paired_data([second])))
+        else:
+            _tournament_complete(tournament=tournament)
+        return
+    loser_id = match.team_b_id if match.winner_id == match.team_a_id else match.team_a_id
+    moves: list[tuple[int, str, int | None, bool]] = []
+    if match.next_match_id is not None:
+        moves.append((match.next_match_id, match.next_slot, match.winner_id, False))
+    if match.loser_next_match_id is not None:
+        moves.append((match.loser_next_match_id, match.loser_next_slot, loser_id, disqualified))
+    for target_id, slot, team_id, forfeits in sorted(moves):
+        _team_advance(
+            match=match,
+            team_id=team_id,
+            target_id=target_id,
+            slot=slot,
+            caller=caller,
+            tournament_locked=True,
+            forfeits=forfeits,
+            deferred=events,
+        )
+
+
+def _team_advance(
+    *,
+    match: Match,
+    team_id: int | None,
+    target_id: int,
+    slot: str,
+    caller: str,
+    tournament_locked: bool,
+    forfeits: bool = False,
+    deferred: list[Event] | None = None,
+) -> None:
+    """Write ``team_id`` (the winner; in double elimination also the loser) into its empty
+    slot of a later match (higher pk: lock order holds).
 
     When the slot is not filled, a walkover may wait there: its team was disqualified
     before this winner was known. The winner then takes the slot and wins that match
@@ -625,34 +746,53 @@ def _winner_advance(*, match: Match, next_match_id: int, caller: str, tournament
     needs its lock, taken first when the unlocked read saw the walkover
     (``_completes_tournament``). A disqualification committed after that read is
     refused as a changed match (409, nothing written): the retry takes the lock.
+
+    ``forfeits``: a disqualified team dropping to the losers bracket forfeits there too:
+    its walkover waits for the opponent, or is settled now when the opponent is there.
     """
-    slot = f"team_{match.next_slot}"
-    if match_slot_fill(match_id=next_match_id, slot=slot, team_id=match.winner_id, pipeline=PIPELINE, caller=caller):
+    column = f"team_{slot}_id"
+    if not forfeits and match_slot_fill(
+        match_id=target_id, slot=f"team_{slot}", team_id=team_id, pipeline=PIPELINE, caller=caller
+    ):
         return
-    following = match_lock(match_id=next_match_id, pipeline=PIPELINE, caller=caller)
-    forfeiter = following.forfeited_by_id
-    if forfeiter is None or following.status != Match.Status.SCHEDULED or getattr(following, f"{slot}_id") is not None:
+    following = match_lock(match_id=target_id, pipeline=PIPELINE, caller=caller)
+    forfeiter = team_id if forfeits else following.forfeited_by_id
+    if forfeiter is None or following.status != Match.Status.SCHEDULED or getattr(following, column) is not None:
         raise Conflict("The next match's slot is already taken.", code=ErrorCode.BRACKET_SLOT_TAKEN)
     if following.next_match_id is None and not tournament_locked:
         raise Conflict("A team was disqualified meanwhile; send it again.", code=ErrorCode.MATCH_STATE_CHANGED)
-    setattr(following, f"{slot}_id", match.winner_id)
+    setattr(following, column, team_id)
+    if forfeits and getattr(following, f"team_{OTHER_SIDE[Match.Slot(slot)]}_id") is None:
+        Match.objects.filter(pk=following.pk).update(**{column: team_id, "forfeited_by_id": team_id})
+        return
     following.tournament = match.tournament
     walkover_settle(
         match=following,
         team_id=forfeiter,
         caller=caller,
         tournament_locked=tournament_locked,
-        fill={f"{slot}_id": match.winner_id},
+        fill={column: team_id},
+        deferred=deferred,
     )
 
 
 def walkover_settle(
-    *, match: Match, team_id: int, caller: str, tournament_locked: bool, fill: dict[str, int | None] | None = None
+    *,
+    match: Match,
+    team_id: int,
+    caller: str,
+    tournament_locked: bool,
+    fill: dict[str, int | None] | None = None,
+    disqualified: bool = True,
+    deferred: list[Event] | None = None,
 ) -> None:
     """``team_id`` forfeits the locked ``match``: the other team wins (no scores) and advances.
 
     ``fill`` also writes a team into the match's slot in the same UPDATE (a walkover
-    waiting for its winner). Published as ``match.forfeited``.
+    waiting for its winner). ``disqualified``: the team is out (a disqualification),
+    not conceding one match (``match_forfeit``): in double elimination it forfeits its
+    losers-bracket match too. Published as ``match.forfeited`` (or added to ``deferred``,
+    ``double_advance``).
     """
     winner_id = match.team_b_id if team_id == match.team_a_id else match.team_a_id
     now = timezone.now()
@@ -669,9 +809,14 @@ def walkover_settle(
         raise Conflict("The match changed while being settled.", code=ErrorCode.MATCH_STATE_CHANGED)
     match.status, match.score_a, match.score_b = Match.Status.CONFIRMED, None, None
     match.winner_id, match.forfeited_by_id, match.confirmed_at = winner_id, team_id, now
-    _confirmed_advance(match=match, caller=caller, tournament_locked=tournament_locked)
+    _confirmed_advance(
+        match=match, caller=caller, tournament_locked=tournament_locked, disqualified=disqualified, deferred=deferred
+    )
     data = _event_data(match) | {"forfeited_by_id": team_id}
-    publish_on_commit(tournament_id=match.tournament_id, type=MATCH_FORFEITED, data=data)
+    if deferred is None:
+        publish_on_commit(tournament_id=match.tournament_id, type=MATCH_FORFEITED, data=data)
+    else:
+        deferred.append((match.tournament_id, MATCH_FORFEITED, data))
 
 
 def _tournament_complete(*, tournament: Tournament) -> None:
@@ -711,7 +856,11 @@ def match_forfeit(*, match_id: int, actor: User, team_id: int | None = None) -> 
         raise Conflict("This match is already confirmed.", code=ErrorCode.MATCH_ALREADY_CONFIRMED)
     before = match_state(locked)
     walkover_settle(
-        match=locked, team_id=team_id, caller="match_forfeit", tournament_locked=_completes_tournament(match)
+        match=locked,
+        team_id=team_id,
+        caller="match_forfeit",
+        tournament_locked=_completes_tournament(match),
+        disqualified=False,
     )
     audit_match(match=locked, action=AuditAction.MATCH_FORFEITED, actor=actor, before=before)
     return locked
@@ -733,7 +882,7 @@ def team_disqualify(*, tournament_id: int, team_id: int, actor: User, reason: st
     finalization's placements and rewards. Every match it has not finished is forfeited:
     with both teams known, the opponent wins by walkover and advances now; when its
     opponent is not known yet, the walkover waits in the match and is settled when the
-    opponent arrives (``_winner_advance``). In single elimination that is one match; in a
+    opponent arrives (``_team_advance``). In single elimination that is one match; in a
     round robin every match it has left, and it leaves the standings (its results
     already played stand for its opponents).
     A repeated disqualification answers the same (a retry). Locks: the tournament, then

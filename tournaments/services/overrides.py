@@ -45,7 +45,13 @@ from tournaments.models import (
 )
 from tournaments.policies import tournament_run_check
 from tournaments.services.audit import audit_match, match_state
-from tournaments.services.matches import ensure_decisive, league_progress, match_winner, walkover_settle
+from tournaments.services.matches import (
+    double_advance,
+    ensure_decisive,
+    league_progress,
+    match_winner,
+    walkover_settle,
+)
 
 PIPELINE = "override"
 OPEN_STATUSES = (TournamentStatus.LIVE, TournamentStatus.COMPLETED)
@@ -144,6 +150,59 @@ def _downstream(
     ]
 
 
+def _double_downstream(*, match: Match, tournament: Tournament, settled: bool) -> list[int]:
+    """Double elimination: the winner changed (or a stuck match is ``settled``).
+
+    A settled match moves the bracket on as a result would. A changed result swaps the
+    two teams in the matches its winner and its loser went to, when neither is
+    reported (else 409 ``downstream_reported``: a result there has to be corrected
+    first, from the top; cascade does not reach across two brackets). A grand final
+    won by the other team now completes the tournament, or pairs the second grand
+    final (the tournament goes live again); a second grand final not yet reported is
+    deleted when it is no longer due. Returns the ids of matches deleted.
+    """
+    if settled:
+        double_advance(match=match, caller="match_override")
+        return []
+    deleted: list[int] = []
+    if match.bracket == formats.GRAND_FINAL:
+        second = Match.objects.filter(tournament_id=tournament.pk, bracket=formats.GRAND_FINAL, round=2).first()
+        if match.round == 1 and second is not None:
+            second = match_lock(match_id=second.pk, pipeline=PIPELINE, caller="match_override")
+            if _reported(second):
+                raise Conflict(
+                    f"Match {second.pk}, the second grand final, is already reported; override it first.",
+                    code=ErrorCode.DOWNSTREAM_REPORTED,
+                )
+            Match.objects.filter(pk=second.pk).delete()
+            deleted.append(second.pk)
+        if tournament.status == TournamentStatus.COMPLETED:
+            Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.LIVE)
+            tournament.status = TournamentStatus.LIVE
+        double_advance(match=match, caller="match_override")
+        return deleted
+    loser = match.team_b_id if match.winner_id == match.team_a_id else match.team_a_id
+    moves: list[tuple[int, str, int | None]] = []
+    if match.next_match_id is not None:
+        moves.append((match.next_match_id, match.next_slot, match.winner_id))
+    if match.loser_next_match_id is not None:
+        moves.append((match.loser_next_match_id, match.loser_next_slot, loser))
+    locked = [
+        (match_lock(match_id=target, pipeline=PIPELINE, caller="match_override"), slot, team)
+        for target, slot, team in sorted(moves)
+    ]
+    blocked = [str(following.pk) for following, _, _ in locked if _reported(following) or following.forfeited_by_id]
+    if blocked:
+        raise Conflict(
+            f"Matches {', '.join(blocked)} downstream are already reported (or a walkover waits there); "
+            "correct them first.",
+            code=ErrorCode.DOWNSTREAM_REPORTED,
+        )
+    for following, slot, team in locked:
+        _slot_set(following, slot, team)
+    return deleted
+
+
 @transaction.atomic
 def match_override(
     *, match_id: int, actor: User, score_a: int, score_b: int, reason: str, cascade: bool = False
@@ -172,6 +231,9 @@ def match_override(
     if tournament.format in formats.LEAGUES or match.group is not None:  # pairings made stay, standings move
         if tournament.status == TournamentStatus.LIVE:
             league_progress(tournament=tournament)
+    elif tournament.format == formats.DOUBLE_ELIMINATION:
+        if old_winner != winner_id:
+            reset = _double_downstream(match=match, tournament=tournament, settled=old_winner is None)
     elif old_winner != winner_id:
         if match.next_match_id is None:
             Tournament.objects.filter(pk=tournament.pk).update(status=TournamentStatus.COMPLETED)

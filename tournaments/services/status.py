@@ -39,6 +39,7 @@ def tournament_create(
     max_substitutes: int = 0,
     format: str = formats.SINGLE_ELIMINATION,  # noqa: A002 - the API's field name
     round_robin_legs: int = 1,
+    grand_final_reset: bool | None = None,
     swiss_rounds: int | None = None,
     group_count: int | None = None,
     group_advancers: int | None = None,
@@ -69,6 +70,10 @@ def tournament_create(
         )
     if round_robin_legs != 1 and format != formats.ROUND_ROBIN:
         raise InvalidInput("round_robin_legs applies to the round_robin format only.", code=ErrorCode.INVALID_FORMAT)
+    if grand_final_reset is not None and format != formats.DOUBLE_ELIMINATION:
+        raise InvalidInput(
+            "grand_final_reset applies to the double_elimination format only.", code=ErrorCode.INVALID_FORMAT
+        )
     if seeding_seed is not None and seeding != Tournament.Seeding.RANDOM:
         raise InvalidInput("seeding_seed applies to random seeding only.", code=ErrorCode.INVALID_FORMAT)
     if swiss_rounds is not None and format != formats.SWISS:
@@ -93,6 +98,7 @@ def tournament_create(
         max_substitutes=max_substitutes,
         format=format,
         round_robin_legs=round_robin_legs,
+        grand_final_reset=grand_final_reset is not False,
         swiss_rounds=swiss_rounds,
         group_count=group_count or 2,
         group_advancers=group_advancers or 2,

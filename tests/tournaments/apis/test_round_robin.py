@@ -140,7 +140,9 @@ def test_an_elimination_match_still_refuses_a_draw(organizer):
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"format": "double_elimination"}, "format"),  # not built yet
+        ({"format": "double_elimination", "round_robin_legs": 2}, "round_robin_legs"),
+        ({"format": "single_elimination", "grand_final_reset": False}, "grand_final_reset"),
+        ({"format": "double_elimination", "grand_final_reset": "maybe"}, "grand_final_reset"),
         ({"format": "single_elimination", "round_robin_legs": 2}, "round_robin_legs"),
         ({"round_robin_legs": 3}, "round_robin_legs"),
         ({"tiebreakers": ["points", "buchholz"]}, "tiebreakers"),

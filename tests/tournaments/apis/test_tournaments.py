@@ -26,6 +26,7 @@ def test_organizer_creates_a_draft_tournament(client_for, organizer):
         "max_substitutes": 0,
         "format": "single_elimination",
         "round_robin_legs": 1,
+        "grand_final_reset": True,
         "swiss_rounds": None,
         "group_count": 2,
         "group_advancers": 2,
