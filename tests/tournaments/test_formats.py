@@ -119,3 +119,66 @@ def test_swiss_never_repeats_a_pairing_and_gives_each_bye_once(teams, data):
             had_bye.add(bye)
     table = formats.standings_compute(results=results, seeds=ids, tiebreakers=formats.DEFAULT_SWISS_TIEBREAKERS)
     assert sorted(s.team_id for s in table) == ids
+
+
+def _play_double_elimination(slots, *, a_wins, reset: bool):
+    """Play a ``double_elimination_bracket`` in its order, as ``services.matches`` does:
+    ``a_wins()`` decides each match; returns (rows for the placements, losses by team)."""
+    teams = {slot.key: [slot.team_a, slot.team_b] for slot in slots}
+    rows, losses = [], Counter()
+    for slot in slots:
+        a, b = teams[slot.key]
+        if slot.bye:
+            rows.append((*slot.key, a, None, a))
+            continue
+        assert a is not None, slot  # every saved match gets both its teams before it is played
+        assert b is not None, slot
+        winner, loser = (a, b) if a_wins() else (b, a)
+        rows.append((*slot.key, a, b, winner))
+        losses[loser] += 1
+        for destination, team in ((slot.winner_to, winner), (slot.loser_to, loser)):
+            if destination is not None:
+                key, side = destination
+                assert teams[key]["ab".index(side)] is None, "a slot is filled twice"
+                teams[key]["ab".index(side)] = team
+    final = rows[-1]
+    if reset and final[-1] == final[4]:  # the losers bracket's champion won: the second grand final
+        winner, loser = (final[3], final[4]) if a_wins() else (final[4], final[3])
+        rows.append(("grand_final", 2, 1, final[3], final[4], winner))
+        losses[loser] += 1
+    return rows, losses
+
+
+@given(teams=st.integers(min_value=2, max_value=40), reset=st.booleans(), data=st.data())
+def test_double_elimination_ends_with_one_champion_and_everyone_else_out_on_two_losses(teams, reset, data):
+    ids = list(range(100, 100 + teams))
+    slots = formats.double_elimination_bracket(ids)
+    order = {slot.key: index for index, slot in enumerate(slots)}
+    for slot in slots:  # destinations come later: saved in this order, they get higher pks
+        for destination in (slot.winner_to, slot.loser_to):
+            assert destination is None or order[destination[0]] > order[slot.key]
+    rows, losses = _play_double_elimination(slots, a_wins=lambda: data.draw(st.booleans()), reset=reset)
+    placements = formats.double_elimination_placements(
+        rows=[(bracket, round_, a, b, winner) for bracket, round_, _, a, b, winner in rows], grand_final_reset=reset
+    )
+    champions = [team for team, place in placements.items() if place == 1]
+    assert len(champions) == 1
+    assert losses[champions[0]] <= 1
+    assert set(placements) == set(ids)  # every team placed
+    for team in ids:
+        if team != champions[0]:
+            # Out on the second loss, except the grand final's loser without a reset.
+            assert losses[team] == 2 or (not reset and placements[team] == 2 and losses[team] >= 1)
+    for bracket, round_ in {(row[0], row[1]) for row in rows}:  # nobody plays twice in one round
+        playing = [team for row in rows if row[:2] == (bracket, round_) for team in row[3:5] if team is not None]
+        assert len(playing) == len(set(playing))
+    # A place is one more than the number of teams placed ahead (teams out together share it).
+    places = list(placements.values())
+    assert all(place == 1 + sum(other < place for other in places) for place in places)
+
+
+def test_a_double_elimination_bracket_of_eight_has_six_losers_matches_in_four_rounds():
+    slots = formats.double_elimination_bracket(list(range(1, 9)))
+    assert Counter(slot.key[:2] for slot in slots if slot.key[0] == "losers") == {
+        ("losers", 1): 2, ("losers", 2): 2, ("losers", 3): 1, ("losers", 4): 1,
+    }  # fmt: skip

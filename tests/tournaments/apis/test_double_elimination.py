@@ -222,3 +222,82 @@ def test_the_start_and_a_result_cost_the_same_whatever_the_size_the_bracket_and_
     assert len(winners) == 1, per_step
     assert len(losers) == 1, per_step
     assert len([key for key in per_step if key[0] == "losers"]) == 6  # 16 teams: 2·4 − 2 losers rounds
+
+
+def override(organizer, match, score_a: int, score_b: int):
+    return factories.client_for(organizer).post(
+        f"/api/matches/{match.pk}/override/",
+        {"score_a": score_a, "score_b": score_b, "reason": "wrong result"},
+        format="json",
+    )
+
+
+def teams_of(tournament, seeds, bracket_: str, round_: int, position: int = 1):
+    match = Match.objects.get(tournament=tournament, bracket=bracket_, round=round_, position=position)
+    return seeds.get(match.team_a_id), seeds.get(match.team_b_id)
+
+
+def test_an_override_swaps_the_winner_and_the_loser_downstream(organizer):
+    tournament, squads = double(organizer, 4)
+    seeds = {team.pk: seed for seed, team in enumerate(squads, start=1)}
+    first = Match.objects.select_related("team_a__captain", "team_b__captain").get(
+        tournament=tournament, bracket="winners", round=1, position=1
+    )
+    report_both(first, 2, 0)  # 1 beats 4
+    assert (teams_of(tournament, seeds, "winners", 2), teams_of(tournament, seeds, "losers", 1)) == (
+        (1, None),
+        (4, None),
+    )
+    response = override(organizer, first, 0, 2)
+    assert response.status_code == 200, response.json()
+    assert (teams_of(tournament, seeds, "winners", 2), teams_of(tournament, seeds, "losers", 1)) == (
+        (4, None),
+        (1, None),
+    )
+
+
+def test_an_override_behind_a_reported_match_is_refused_and_writes_nothing(organizer):
+    tournament, squads = double(organizer, 4)
+    seeds = {team.pk: seed for seed, team in enumerate(squads, start=1)}
+    for position in (1, 2):
+        report_both(
+            Match.objects.select_related("team_a__captain", "team_b__captain").get(
+                tournament=tournament, bracket="winners", round=1, position=position
+            ),
+            2,
+            0,
+        )  # 1 beats 4, 2 beats 3
+    dropped = Match.objects.select_related("team_a__captain", "team_b__captain").get(
+        tournament=tournament, bracket="losers", round=1
+    )
+    report_both(dropped, 2, 0)  # 4 beats 3 in the losers bracket
+    before = bracket(tournament, seeds)
+    first = Match.objects.get(tournament=tournament, bracket="winners", round=1, position=1)
+    response = override(organizer, first, 0, 2)
+    assert (response.status_code, response.json()["code"]) == (409, "downstream_reported")
+    assert str(dropped.pk) in response.json()["detail"]
+    assert bracket(tournament, seeds) == before
+
+
+def test_overriding_the_grand_final_pairs_or_removes_the_second_one(organizer):
+    tournament, squads = double(organizer, 2)
+    first = Match.objects.select_related("team_a__captain", "team_b__captain").get(
+        tournament=tournament, bracket="winners"
+    )
+    report_both(first, 2, 0)
+    final = Match.objects.select_related("team_a__captain", "team_b__captain").get(
+        tournament=tournament, bracket="grand_final"
+    )
+    report_both(final, 2, 0)  # the winners bracket's champion wins: over
+    assert Tournament.objects.get(pk=tournament.pk).status == "completed"
+
+    assert override(organizer, final, 0, 2).status_code == 200  # the other team won it after all
+    assert Tournament.objects.get(pk=tournament.pk).status == "live"
+    second = Match.objects.get(tournament=tournament, bracket="grand_final", round=2)
+    assert (second.team_a_id, second.team_b_id, second.status) == (squads[0].pk, squads[1].pk, "scheduled")
+
+    response = override(organizer, final, 2, 1)  # and back: the second grand final is not due
+    assert response.status_code == 200, response.json()
+    assert response.json()["reset_match_ids"] == [second.pk]
+    assert not Match.objects.filter(pk=second.pk).exists()
+    assert Tournament.objects.get(pk=tournament.pk).status == "completed"
