@@ -34,6 +34,7 @@ class World:
     database_url: str | None = None  # PostgreSQL instead of the SQLite file
     organizer_token: str = ""
     bracket_tournament_id: int = 0  # a live 4-team cup with named teams (the live page's bracket)
+    double_tournament_id: int = 0  # the same, double elimination
 
     def database_args(self) -> list[str]:
         return ["--database-url", self.database_url] if self.database_url else ["--sqlite", self.sqlite]
@@ -122,6 +123,7 @@ def seed_world(directory: Path, *, database_url: str | None = None) -> World:
     world.token, world.tournament_id = seeded["token"], seeded["tournament_id"]
     world.organizer_token, world.session = seeded["organizer_token"], seeded["session"]
     world.bracket_tournament_id = seeded["bracket_tournament_id"]
+    world.double_tournament_id = seeded["double_tournament_id"]
     return world
 
 

@@ -56,16 +56,17 @@ def seed() -> dict:
         "session": _session_for(listener),
         "tournament_id": tournament.id,
         "bracket_tournament_id": _bracket(organizer=organizer),
+        "double_tournament_id": _bracket(organizer=organizer, name="Autumn Double", format="double_elimination"),
     }
 
 
-def _bracket(*, organizer) -> int:
+def _bracket(*, organizer, name: str = "Spring Open", format: str = "single_elimination") -> int:  # noqa: A002
     """A live 4-team cup with named teams, for the live page's bracket."""
     from teams.models import Team
     from tests import factories
     from tournaments.services.matches import tournament_start
 
-    cup = factories.tournament(name="Spring Open", organizer=organizer, max_teams=4)
+    cup = factories.tournament(name=name, organizer=organizer, max_teams=4, format=format)
     for name in ("Falcons", "Owls", "Ravens", "Hawks"):
         team = factories.team()
         Team.objects.filter(pk=team.pk).update(name=name)

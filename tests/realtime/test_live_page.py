@@ -175,6 +175,33 @@ def test_live_page_draws_the_bracket_with_team_names_and_redraws_on_a_result(wor
     assert (width, height) > (0, 0)
 
 
+COLUMNS = (
+    "Array.from(document.querySelectorAll('#bracket .round')).map(column => "
+    "column.querySelector('h3').textContent + ': ' + column.querySelectorAll('.match').length)"
+)
+
+
+def test_live_page_draws_both_brackets_of_a_double_elimination(world, tmp_path):
+    with running_server(world) as server, chromium(tmp_path / "profile") as devtools_port:
+
+        async def scenario():
+            async with live_page(devtools_port, server, world, world.double_tournament_id) as page:
+                await page.wait_for("document.querySelectorAll('#bracket .match').length === 6")
+                return await page.evaluate(COLUMNS), await page.evaluate(BOXES)
+
+        columns, boxes = asyncio.run(scenario())
+
+    assert columns == [
+        "Winners round 1: 2",
+        "Winners round 2: 1",
+        "Losers round 1: 1",
+        "Losers round 2: 1",
+        "Grand final: 1",
+    ]
+    assert boxes[:2] == ["Falcons / Hawks", "Owls / Ravens"]
+    assert set(boxes[2:]) == {"TBD / TBD"}
+
+
 def _override_first_semi(server, world) -> None:
     matches = _api(server, world, f"/api/tournaments/{world.bracket_tournament_id}/matches/")
     semi = next(m for m in matches if m["round"] == 1 and m["position"] == 1)

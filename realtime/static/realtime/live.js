@@ -82,15 +82,28 @@
     return row;
   }
 
+  function roundTitle(bracket, round) {
+    if (bracket === "grand_final") { return round === 1 ? "Grand final" : "Grand final, reset"; }
+    if (bracket === "winners") { return "Winners round " + round; }
+    if (bracket === "losers") { return "Losers round " + round; }
+    return "Round " + round;
+  }
+
   function drawBracket(matches) {
     var bracket = document.getElementById("bracket");
     bracket.textContent = "";
-    var rounds = {};
-    matches.forEach(function (m) { (rounds[m.round] = rounds[m.round] || []).push(m); });
-    Object.keys(rounds).map(Number).sort(function (a, b) { return a - b; }).forEach(function (number) {
-      var column = element("div", "round");
-      column.appendChild(element("h3", "", "Round " + number));
-      rounds[number].forEach(function (m) {
+    // Columns in the API's order (rounds; double elimination: winners, losers, grand final).
+    var columns = [];
+    var byKey = {};
+    matches.forEach(function (m) {
+      var key = (m.bracket || "") + ":" + m.round;
+      if (!byKey[key]) { byKey[key] = []; columns.push({ bracket: m.bracket || "", round: m.round, matches: byKey[key] }); }
+      byKey[key].push(m);
+    });
+    columns.forEach(function (c) {
+      var column = element("div", "round" + (c.bracket ? " " + c.bracket : ""));
+      column.appendChild(element("h3", "", roundTitle(c.bracket, c.round)));
+      c.matches.forEach(function (m) {
         var box = element("div", "match " + m.status);
         box.dataset.matchId = String(m.id);
         box.appendChild(teamRow(m.team_a, m.score_a, m.winner_id));
