@@ -125,7 +125,8 @@ def _play_double_elimination(slots, *, a_wins, reset: bool):
     """Play a ``double_elimination_bracket`` in its order, as ``services.matches`` does:
     ``a_wins()`` decides each match; returns (rows for the placements, losses by team)."""
     teams = {slot.key: [slot.team_a, slot.team_b] for slot in slots}
-    rows, losses = [], Counter()
+    rows: list[tuple] = []
+    losses: Counter[int] = Counter()
     for slot in slots:
         a, b = teams[slot.key]
         if slot.bye:
