@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from tests import factories
 from tournaments.models import Match, Tournament
 from tournaments.services.matches import match_result_submit, tournament_start
@@ -72,3 +75,10 @@ def report_both(match: Match, score_a: int, score_b: int):
         )
         assert response.status_code in (200, 201), response.json()
     return response
+
+
+def statements(callable_) -> int:
+    """How many SQL statements ``callable_`` runs."""
+    with CaptureQueriesContext(connection) as captured:
+        callable_()
+    return len(captured.captured_queries)

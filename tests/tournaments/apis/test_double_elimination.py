@@ -8,11 +8,9 @@ from the rules (docs/formats.md), not by the code under test.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tests.tournaments.builders import api_tournament, report_both
+from tests.tournaments.builders import api_tournament, report_both, statements
 from tournaments.models import Match, Tournament, TournamentParticipation
 from tournaments.services.matches import tournament_start
 
@@ -187,12 +185,6 @@ def test_a_match_cannot_end_in_a_draw(organizer):
         f"/api/matches/{first.pk}/result/", {"score_a": 1, "score_b": 1}, format="json"
     )
     assert (response.status_code, response.json()["code"]) == (422, "draw_not_allowed")
-
-
-def statements(callable_) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        callable_()
-    return len(captured.captured_queries)
 
 
 def test_the_start_and_a_result_cost_the_same_whatever_the_size_the_bracket_and_the_round(organizer):

@@ -7,11 +7,9 @@ decided each rank are computed by hand below, not by the code under test.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tests.tournaments.builders import api_tournament, report_both, seeded_score
+from tests.tournaments.builders import api_tournament, report_both, seeded_score, statements
 from tournaments.models import Match, Tournament, TournamentParticipation
 from tournaments.services.matches import tournament_start
 
@@ -155,12 +153,6 @@ def test_a_bad_format_is_a_400_that_names_the_field_and_writes_nothing(organizer
     assert response.status_code == 400, response.json()
     assert field in str(response.json())
     assert not Tournament.objects.exists()
-
-
-def statements(callable_) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        callable_()
-    return len(captured.captured_queries)
 
 
 def test_the_start_and_a_result_cost_the_same_whatever_the_size_and_the_round(organizer):
