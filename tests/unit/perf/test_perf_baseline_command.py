@@ -24,13 +24,17 @@ from perf import compare
 
 pytestmark = pytest.mark.slow
 
-FAST = ["--with", "tests.perf.synthetic", "--rounds", "8", "--max-rounds", "8", "--block-size", "3", "-v", "0"]
+SYNTHETIC = ("--with", "tests.perf.synthetic", "-v", "0")
+#: Eight short rounds: enough to prove the wiring, never a verdict on unchanged code. At
+#: 8 rounds of 3 calls the noise is estimated from too little (seen on PostgreSQL here:
+#: an unchanged synthetic_me read +10.2%, its 99% bound +5.3%, one CI run in many).
+FAST = (*SYNTHETIC, "--rounds", "8", "--max-rounds", "8", "--block-size", "3")
 ME = ["--only", "synthetic_me"]
 
 
-def run(*args: str) -> str:
+def run(*args: str, options: tuple[str, ...] = FAST) -> str:
     out = StringIO()
-    call_command("perf_baseline", *FAST, *args, stdout=out, stderr=StringIO())
+    call_command("perf_baseline", *options, *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -67,16 +71,21 @@ def edit(tree: Path, old: str, new: str) -> None:
 
 
 def test_compare_against_the_same_code_exits_0(base_tree: Path, tmp_path: Path) -> None:
-    output = run("--compare", "--base-tree", str(base_tree), *ME, "--json", str(tmp_path / "run.json"))
+    # A verdict on unchanged code: the guard's own rounds and blocks, as `make perf` runs it
+    # (17 runs of it on PostgreSQL: none failed, every Δ within ±8%; notes/issue-12.md).
+    json_path = tmp_path / "run.json"
+    output = run("--compare", "--base-tree", str(base_tree), *ME, "--json", str(json_path), options=SYNTHETIC)
     assert "SLO guard: no regression" in output
-    document = json.loads((tmp_path / "run.json").read_text())
+    document = json.loads(json_path.read_text())
     (verdict,) = document["verdicts"]
-    assert (verdict["name"], verdict["rounds"]) == ("synthetic_me", 8)
+    assert verdict["name"] == "synthetic_me"
+    assert compare.DEFAULT_ROUNDS <= verdict["rounds"] <= compare.DEFAULT_MAX_ROUNDS
     assert verdict["status"] not in {"regression", "query-growth"}
     assert verdict["mde"] > 0
     head = document["head"]["hot_paths"]["synthetic_me"]
-    assert (head["samples"], head["queries"]) == (24, 2)  # the token with its user, the extra SELECT
-    assert document["base"]["hot_paths"]["synthetic_me"]["samples"] == 24
+    samples = head["rounds"] * compare.DEFAULT_BLOCK_SIZE
+    assert (head["samples"], head["queries"]) == (samples, 2)  # the token with its user, the extra SELECT
+    assert document["base"]["hot_paths"]["synthetic_me"]["samples"] == samples
 
 
 @pytest.mark.embedded
