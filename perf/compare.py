@@ -129,6 +129,7 @@ class ArmResult:
     vendor: str = ""
     database: str = ""
     descriptions: dict[str, str] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # HTTP requests per timed call
     query_logs: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     blocks: dict[str, list[list[float]]] = field(default_factory=dict)
     cpu_blocks: dict[str, list[list[float]]] = field(default_factory=dict)
@@ -483,6 +484,7 @@ def _record_setup(result: ArmResult, answer: dict[str, Any]) -> None:
         if name in result.blocks:  # the arm's second process: same code, same statements
             continue
         result.descriptions[name] = path["description"]
+        result.requests[name] = path.get("requests", 1)  # a base older than the floors says nothing
         result.query_logs[name] = path["queries"]
         result.blocks[name] = []
         result.cpu_blocks[name] = []
@@ -494,6 +496,7 @@ def path_document(result: ArmResult, name: str) -> dict[str, Any]:
     cpu = stats.summarize_ms([sample for block in result.cpu_blocks[name] for sample in block])
     return {
         "description": result.descriptions[name],
+        "requests": result.requests.get(name, 1),
         **stats.summarize_ms(samples),
         "rounds": len(result.blocks[name]),
         "samples": len(samples),

@@ -21,6 +21,8 @@ class Scenario:
     name: ClassVar[str]
     #: Human description for reports.
     description: ClassVar[str] = ""
+    #: HTTP requests in one timed call: a distance to the floor is per request.
+    requests: ClassVar[int] = 1
 
     def setup(self) -> None:
         """Build the world once (users, teams, tournaments). Not timed."""
@@ -57,17 +59,34 @@ def expect(response: Any, status: int, check: Callable[[Any], bool] | None = Non
     return body
 
 
+#: The yardstick every hot path's distance is measured against (perf/scenarios/floor.py).
+FLOOR = "floor_drf"
+
+
+def floor_multiple(paths: dict[str, dict[str, Any]], name: str, key: str = "p95_ms") -> float | None:
+    """``name``'s ``key`` per request as a multiple of the DRF floor's, from one run's paths
+    (a baseline's ``hot_paths``); None when that run has no floor."""
+    floor = paths.get(FLOOR)
+    if floor is None or not floor[key]:
+        return None
+    entry = paths[name]
+    return entry[key] / entry.get("requests", 1) / floor[key]
+
+
 def hot_path_names(registry: dict[str, type[Scenario]] | None = None) -> list[str]:
     """Every registered scenario, in a stable order."""
     return sorted(registry if registry is not None else REGISTRY)
 
 
 def capture_queries(scenario: Scenario) -> list[dict[str, str]]:
-    """Run one prepared call under ``CaptureQueriesContext``: the exact statement list."""
+    """Run one prepared call under ``CaptureQueriesContext``, after an untimed one: the exact
+    statement list of a warm call, as the timed ones are (a token is read once, then
+    cached: ``accounts.token_cache``)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    (item,) = scenario.prepare(1)
+    warm, item = scenario.prepare(2)
+    scenario.run(warm)
     with CaptureQueriesContext(connection) as captured:
         scenario.run(item)
     return list(captured.captured_queries)

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from perf import guard, stats
+from perf.harness import floor_multiple
 
 BINS = 30
 WIDTH, HEIGHT = 560, 160
@@ -78,12 +79,15 @@ def svg_trend(name: str, trend: list[dict[str, Any]]) -> str:
     return f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}">{"".join(lines)}{labels}</svg>'
 
 
-def _row(label: str, entry: dict[str, Any] | None) -> str:
+def _row(label: str, paths: dict[str, Any], name: str) -> str:
+    entry = paths.get(name)
     if entry is None:
-        return f"<tr><td>{label}</td><td colspan=6>not measured</td></tr>"
+        return f"<tr><td>{label}</td><td colspan=7>not measured</td></tr>"
     keys = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "ops_per_s", "queries")
     cells = "".join(f"<td>{entry[key]}</td>" for key in keys)
-    return f"<tr><td>{label}</td>{cells}</tr>"
+    multiple = floor_multiple(paths, name)
+    distance = "–" if multiple is None else f"{multiple:.1f}×"
+    return f"<tr><td>{label}</td>{cells}<td>{distance}</td></tr>"
 
 
 def _verdict(verdict: guard.Verdict | None) -> str:
@@ -105,16 +109,19 @@ def _verdict(verdict: guard.Verdict | None) -> str:
 def section(
     name: str,
     head: dict[str, Any],
-    base: dict[str, Any] | None,
+    base: dict[str, Any],
     verdict: guard.Verdict | None,
     trend: list[dict[str, Any]],
 ) -> str:
-    series = {"base": (base or {}).get("samples_ms", []), "head": head.get("samples_ms", [])}
+    """``head`` and ``base``: every path of each arm's run (the distance to the floor needs
+    the floor of the same run)."""
+    series = {"base": base.get(name, {}).get("samples_ms", []), "head": head[name].get("samples_ms", [])}
     table = (
         "<table><tr><th></th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th>"
-        f"<th>ops/s</th><th>queries</th></tr>{_row('base', base)}{_row('working tree', head)}</table>"
+        "<th>ops/s</th><th>queries</th><th>p95 per request ÷ DRF floor</th></tr>"
+        f"{_row('base', base, name)}{_row('working tree', head, name)}</table>"
     )
-    title = f"<h2>{escape(name)}</h2><p>{escape(head.get('description', ''))}</p>"
+    title = f"<h2>{escape(name)}</h2><p>{escape(head[name].get('description', ''))}</p>"
     return f"<section>{title}{_verdict(verdict)}{table}{svg_histogram(series)}{svg_trend(name, trend)}</section>"
 
 
@@ -127,10 +134,7 @@ def render(
 ) -> str:
     by_name = {verdict.name: verdict for verdict in verdicts}
     base_paths = (base or {}).get("hot_paths", {})
-    sections = [
-        section(name, entry, base_paths.get(name), by_name.get(name), trend)
-        for name, entry in head["hot_paths"].items()
-    ]
+    sections = [section(name, head["hot_paths"], base_paths, by_name.get(name), trend) for name in head["hot_paths"]]
     env = head["environment"]
     against = f" against base {escape(base['environment']['commit'])}, measured in the same run" if base else ""
     legend = " ".join(f'<span style="color:{colour}">■ {label}</span>' for label, colour in COLOURS.items())

@@ -123,11 +123,15 @@ class Worker:
                 continue
             scenario = REGISTRY[name]()
             scenario.setup()
-            queries = self._capture(scenario)
             for item in scenario.prepare(warmup):
                 self._call(name, scenario, item)
+            queries = self._capture(scenario)  # warm, as the timed calls are (the token cache)
             self.scenarios[name] = scenario
-            paths[name] = {"description": getattr(scenario, "description", ""), "queries": queries}
+            paths[name] = {
+                "description": getattr(scenario, "description", ""),
+                "requests": getattr(scenario, "requests", 1),
+                "queries": queries,
+            }
         return {"vendor": connection.vendor, "database": self._database(), "paths": paths}
 
     def block(self, *, name: str, size: int, warm: int) -> dict[str, Any]:

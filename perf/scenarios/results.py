@@ -45,6 +45,7 @@ class ResultsScenario(Scenario):
     name = "results"
     description = "POST /api/matches/{id}/result/ by both captains: report (201), confirm + advance (200)"
 
+    requests = 2
     format = formats.SINGLE_ELIMINATION
 
     def setup(self) -> None:

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from perf import compare, explain, guard, history, report_html
-from perf.harness import hot_path_names
+from perf.harness import FLOOR, floor_multiple, hot_path_names
 from perf.scenarios import load_all
 
 HELP = """Measure the hot paths; with --compare, judge them against a base measured here, now (docs/perf.md).
@@ -205,12 +205,14 @@ def _percent(value: float | None) -> str:
 
 def format_table(head: dict[str, Any], base: dict[str, Any] | None, verdicts: list[guard.Verdict]) -> str:
     by_name = {verdict.name: verdict for verdict in verdicts}
-    header = f"{'hot path':<26} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'queries':>7}"
+    header = f"{'hot path':<26} {'p50 ms':>7} {'p95 ms':>7} {'× floor':>7} {'p99 ms':>7} {'queries':>7}"
     if base is not None:
         header += f" {'base p50':>8} {'Δ':>7} {'99% ≥':>7} {'MDE':>6} {'rounds':>6}  verdict"
     lines = [header, "-" * len(header)]
     for name, entry in head["hot_paths"].items():
-        line = f"{name:<26} {entry['p50_ms']:>7.2f} {entry['p95_ms']:>7.2f} {entry['p99_ms']:>7.2f}"
+        multiple = floor_multiple(head["hot_paths"], name)
+        distance = "-" if multiple is None else f"{multiple:.1f}×"
+        line = f"{name:<26} {entry['p50_ms']:>7.2f} {entry['p95_ms']:>7.2f} {distance:>7} {entry['p99_ms']:>7.2f}"
         verdict = by_name.get(name)
         if base is None or verdict is None:
             lines.append(f"{line} {entry['queries']:>7}")
@@ -223,6 +225,7 @@ def format_table(head: dict[str, Any], base: dict[str, Any] | None, verdicts: li
             f"{mde:>6} {verdict.rounds:>6}  {verdict.status}"
         )
     lines.append("p50/p95/p99: wall clock per call, the working tree" + (" measured beside the base." if base else "."))
+    lines.append(f"× floor: p95 per request ÷ the p95 of {FLOOR} (a DRF POST, no auth, no database) in this run.")
     if base is not None:
         lines.append(
             f"Δ: estimated slowdown against base {base['environment']['commit']} of the floor (the fastest "

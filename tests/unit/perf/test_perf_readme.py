@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from perf import compare, proof
+from perf.harness import FLOOR
 
 README = (
     "# Arena\n\nintro\n\n<!-- perf:start -->\nold figures\n<!-- perf:end -->\n\n"
@@ -21,16 +22,18 @@ README = (
 
 def baseline_document(vendor: str) -> dict:
     """A baseline as ``perf_baseline --save`` writes it, from a hand-made arm result."""
+    blocks = {"synthetic": [[0.001, 0.002], [0.003, 0.004]], FLOOR: [[0.0005, 0.0005], [0.0005, 0.0005]]}
     result = compare.ArmResult(
         arm=compare.Arm(label=compare.HEAD, tree=compare.TREE, commit="0123456789ab"),
         vendor=vendor,
         database=f"{vendor} 1.0",
-        descriptions={"synthetic": "Synthetic"},
-        query_logs={"synthetic": [{"sql": "SELECT 1"}]},
-        blocks={"synthetic": [[0.001, 0.002], [0.003, 0.004]]},
-        cpu_blocks={"synthetic": [[0.001, 0.002], [0.003, 0.004]]},
+        descriptions={"synthetic": "Synthetic", FLOOR: "Floor"},
+        requests={"synthetic": 2, FLOOR: 1},
+        query_logs={"synthetic": [{"sql": "SELECT 1"}], FLOOR: []},
+        blocks=blocks,
+        cpu_blocks=blocks,
     )
-    return compare.arm_document(result, compare.Plan(names=["synthetic"], rounds=2, block_size=2))
+    return compare.arm_document(result, compare.Plan(names=["synthetic", FLOOR], rounds=2, block_size=2))
 
 
 @pytest.fixture
@@ -62,7 +65,9 @@ def test_renders_the_baseline_figures_between_the_markers(baselines: Path, proof
     assert text.startswith("# Arena\n\nintro\n\n<!-- perf:start -->\n")
     assert text.endswith("<!-- proof:end -->\n\nafter\n")
     assert "old figures" not in text
-    assert f"| synthetic | {synthetic['p50_ms']:.2f} | {synthetic['p95_ms']:.2f} |" in text
+    distance = synthetic["p95_ms"] / 2 / 0.5  # two requests per call; the floor's p95 is 0.5 ms
+    assert f"| synthetic | {synthetic['p50_ms']:.2f} | {synthetic['p95_ms']:.2f} | {distance:.1f}× |" in text
+    assert f"| {FLOOR} | 0.50 | 0.50 | 1.0× |" in text
     assert document["environment"]["commit"] in text
 
 
