@@ -8,6 +8,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.token_cache import token_with_user
+
 #: seed_demo's tokens start with this; production refuses them (docs/security.md "Demo data").
 DEMO_TOKEN_PREFIX = "demo-"  # noqa: S105 - a prefix to refuse, not a secret
 
@@ -27,8 +29,8 @@ def token_refusal(*, token: Token) -> str | None:
 
 
 def user_for_token(*, key: str) -> User | AnonymousUser:
-    """The user of a usable API token ``key``, or an anonymous user (one query)."""
-    token = Token.objects.select_related("user").filter(key=key).first()
+    """The user of a usable API token ``key``, or an anonymous user (at most one query)."""
+    token = token_with_user(key=key)
     if token is None or token_refusal(token=token) is not None:
         return AnonymousUser()
     return token.user
