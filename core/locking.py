@@ -234,6 +234,19 @@ def _report_deadlock(exc: BaseException, held: _Held) -> None:
         )
 
 
+def writers_serialised(using: str | None = None) -> bool:
+    """Whether the open transaction already shuts every other writer out, so that a row it
+    read is as good as locked: SQLite with ``transaction_mode`` IMMEDIATE (the settings')
+    takes the database's write lock at BEGIN. A locking re-read of a row the transaction
+    read would read the same row and wait for nothing. PostgreSQL locks rows: never."""
+    connection = transaction.get_connection(using)
+    return (
+        connection.vendor == "sqlite"
+        and connection.in_atomic_block
+        and connection.settings_dict.get("OPTIONS", {}).get("transaction_mode") == "IMMEDIATE"
+    )
+
+
 @contextmanager
 def observe_lock(
     *, pipeline: str, entity_type: str, entity_id: object, caller: str, using: str | None = None

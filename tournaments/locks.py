@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from core.locking import GuardResult, observe_guard, observe_lock
+from core.locking import GuardResult, observe_guard, observe_lock, writers_serialised
 from core.sql import rows_insert
 from tournaments.models import Match, PlayerSkill, Season, Tournament, TournamentBadge
 
@@ -38,9 +38,16 @@ def tournament_lock(*, tournament_id: int, pipeline: str, caller: str, fields: S
         return rows.get(pk=tournament_id)
 
 
-def match_lock(*, match_id: int, pipeline: str, caller: str) -> Match:
-    """Lock one match. Raises Match.DoesNotExist for an unknown id."""
+def match_lock(*, match_id: int, pipeline: str, caller: str, read: Match | None = None) -> Match:
+    """Lock one match. Raises Match.DoesNotExist for an unknown id.
+
+    ``read``: the match with every column, as this transaction read it. Where the database
+    shuts other writers out from BEGIN (``writers_serialised``: SQLite) that read is the
+    locked row, and is returned instead of being read again; the lock is still observed
+    and its order checked."""
     with observe_lock(pipeline=pipeline, entity_type="Match", entity_id=match_id, caller=caller):
+        if read is not None and writers_serialised():
+            return read
         return Match.objects.select_for_update(of=("self",), no_key=True).get(pk=match_id)
 
 

@@ -77,6 +77,12 @@ def report_both(match: Match, score_a: int, score_b: int):
     return response
 
 
+#: The match lock's statement: PostgreSQL locks the row it read (SELECT ... FOR NO KEY
+#: UPDATE); SQLite holds the database's write lock since BEGIN IMMEDIATE, so the match as
+#: the transaction read it is the locked row (``tournaments.locks.match_lock``).
+MATCH_LOCK = 0 if connection.vendor == "sqlite" else 1
+
+
 def statements(callable_) -> int:
     """How many SQL statements ``callable_`` runs, its requests' token reads included: the
     token cache is off, so a captain's first request and a later one cost the same."""

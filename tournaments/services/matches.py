@@ -51,16 +51,13 @@ OTHER_SIDE = {Match.Slot.A: Match.Slot.B, Match.Slot.B: Match.Slot.A}
 # What the unlocked read needs (not the tournament's policy JSON, dates, ...): fewer
 # columns to fetch, and far less SQL to compile on every report.
 MATCH_READ_FIELDS = (
-    "tournament_id",
-    "round",
-    "position",
-    "next_match_id",
+    # Every column of the match: on SQLite this read is the locked row (``match_lock``).
+    *(field.attname for field in Match._meta.concrete_fields),
     "tournament__status",
     "tournament__organizer_id",
     "tournament__best_of",
     "tournament__round_best_of",
     "tournament__format",
-    "group",
     *(f"{team}__{field}" for team in ("team_a", "team_b") for field in ("name", "tag", "captain_id")),
     # Whether a walkover waits in the next match, and whether that is the final
     # (``_completes_tournament``): a join in the same read, not a statement.
@@ -473,14 +470,16 @@ def _match_lock(*, match: Match, caller: str) -> Match:
     Teams are reassigned only by an organizer's override (``services.overrides``), under
     this same lock: when the locked row's teams differ from the unlocked read's, the
     read is stale and the call is refused (409 ``match_state_changed``). Otherwise the
-    locked row reuses the objects of the unlocked read. The tournament is the
+    locked row reuses the objects of the unlocked read. On SQLite the read is the
+    locked row itself (the transaction holds the database's write lock since BEGIN
+    IMMEDIATE: ``match_lock``'s ``read``), one statement fewer. The tournament is the
     locked one for the final, the unlocked read otherwise: a non-final match never
     changes the tournament, so its status is only checked, not relied upon.
     """
     tournament = match.tournament
     if _completes_tournament(match):
         tournament = tournament_lock(tournament_id=match.tournament_id, pipeline=PIPELINE, caller=caller)
-    locked = match_lock(match_id=match.pk, pipeline=PIPELINE, caller=caller)
+    locked = match_lock(match_id=match.pk, pipeline=PIPELINE, caller=caller, read=match)
     if (locked.team_a_id, locked.team_b_id) != (match.team_a_id, match.team_b_id):
         raise Conflict("The match's teams changed meanwhile; read it again.", code=ErrorCode.MATCH_STATE_CHANGED)
     locked.tournament, locked.team_a, locked.team_b = tournament, match.team_a, match.team_b

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.tournaments.builders import match_at
+from tests.tournaments.builders import MATCH_LOCK, match_at
 from tournaments.models import Match, ResultReport
 
 pytestmark = pytest.mark.django_db
@@ -44,9 +44,9 @@ def test_first_report_awaits_confirmation(semi, published, django_capture_on_com
 
 def test_first_report_query_count(semi, django_assert_num_queries):
     client = factories.client_for(semi.team_b.captain)
-    # token, match read, savepoint, match lock, insert, status CAS, audit, release
+    # token, match read, savepoint, match lock (PostgreSQL), insert, status CAS, audit, release
     # (no reports query: a scheduled match has none)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7 + MATCH_LOCK):
         response = client.post(url(semi), {"score_a": 0, "score_b": 3}, format="json")
     assert response.status_code == 201
 
@@ -88,8 +88,9 @@ def test_matching_report_confirms_and_advances_the_winner(bracket, semi, publish
 def test_confirmation_query_count(semi, django_assert_num_queries):
     report(semi.team_a.captain, semi, 5, 4)
     client = factories.client_for(semi.team_b.captain)
-    # token, match read, savepoint, match lock, reports, insert, settle, advance, event, audit, release
-    with django_assert_num_queries(11):
+    # token, match read, savepoint, match lock (PostgreSQL), reports, insert, settle, advance, event,
+    # audit, release
+    with django_assert_num_queries(10 + MATCH_LOCK):
         response = client.post(url(semi), {"score_a": 5, "score_b": 4}, format="json")
     assert response.status_code == 200
 
@@ -119,8 +120,8 @@ def test_conflicting_report_disputes_the_match(semi, published, django_capture_o
 def test_repeating_the_same_report_writes_nothing(semi, django_assert_num_queries):
     report(semi.team_a.captain, semi, 2, 1)
     client = factories.client_for(semi.team_a.captain)
-    # match read, savepoint, match lock, reports, release: no write (the token: cached)
-    with django_assert_num_queries(5):
+    # match read, savepoint, match lock (PostgreSQL), reports, release: no write (the token: cached)
+    with django_assert_num_queries(4 + MATCH_LOCK):
         response = client.post(url(semi), {"score_a": 2, "score_b": 1}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "awaiting_confirmation"
@@ -272,9 +273,9 @@ def test_confirming_the_final_completes_the_tournament(organizer, django_assert_
     final = match_at(tournament, 1, 1)
     report(teams[0].captain, final, 0, 1)
     client = factories.client_for(teams[1].captain)
-    # token, match read, savepoint, tournament lock, match lock, reports, insert, settle, complete, event,
-    # audit, release
-    with django_assert_num_queries(12):
+    # token, match read, savepoint, tournament lock, match lock (PostgreSQL), reports, insert, settle,
+    # complete, event, audit, release
+    with django_assert_num_queries(11 + MATCH_LOCK):
         response = client.post(url(final), {"score_a": 0, "score_b": 1}, format="json")
     assert response.status_code == 200
     assert response.json()["winner_id"] == teams[1].pk
