@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from perf import guard, proof, readme
+from perf import comparisons, guard, proof, readme
 
 VENDORS = ("sqlite", "postgresql")
 
@@ -19,7 +19,8 @@ class Command(BaseCommand):
     help = (
         "Rewrite the README between <!-- perf:start --> and <!-- perf:end --> from "
         "perf/baselines/*.json, and between <!-- proof:start --> and <!-- proof:end --> from "
-        "perf/proofs/*.json. Exit 1 with --check when the README is stale; 2 without "
+        "perf/proofs/*.json, and between <!-- compare:start --> and <!-- compare:end --> from "
+        "perf/comparisons/*.json. Exit 1 with --check when the README is stale; 2 without "
         "markers or baselines, or on a record that is not perf_proof's."
     )
 
@@ -27,16 +28,21 @@ class Command(BaseCommand):
         parser.add_argument("--readme", type=Path, default=Path(settings.BASE_DIR) / "README.md")
         parser.add_argument("--baselines", type=Path, default=guard.BASELINES_DIR)
         parser.add_argument("--proofs", type=Path, default=proof.PROOFS_DIR)
+        parser.add_argument("--comparisons", type=Path, default=comparisons.COMPARISONS_DIR)
         parser.add_argument("--check", action="store_true", help="only check the README is up to date")
 
     def handle(self, *args: Any, **options: Any) -> None:
         documents = self.documents(options["baselines"])
         proofs = self.proofs(options["proofs"])
+        compared = self.comparisons(options["comparisons"])
         try:
             text = options["readme"].read_text()
             updated = readme.replace_section(text, readme.render(documents))
             updated = readme.replace_section(
                 updated, proof.render(proofs), start_marker=proof.START, end_marker=proof.END
+            )
+            updated = readme.replace_section(
+                updated, comparisons.render(compared), start_marker=comparisons.START, end_marker=comparisons.END
             )
         except (OSError, readme.MissingMarkers) as exc:
             raise CommandError(str(exc), returncode=2) from None
@@ -69,5 +75,14 @@ class Command(BaseCommand):
             try:
                 found.append((path.name, proof.validate(json.loads(path.read_text()), source=str(path))))
             except (ValueError, proof.InvalidProof) as exc:
+                raise CommandError(str(exc), returncode=2) from None
+        return found
+
+    def comparisons(self, directory: Path) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for path in sorted(directory.glob("*.json")):
+            try:
+                found.append((path.name, comparisons.validate(json.loads(path.read_text()), source=str(path))))
+            except (ValueError, comparisons.InvalidComparison) as exc:
                 raise CommandError(str(exc), returncode=2) from None
         return found

@@ -16,7 +16,8 @@ from perf.harness import FLOOR
 
 README = (
     "# Arena\n\nintro\n\n<!-- perf:start -->\nold figures\n<!-- perf:end -->\n\n"
-    "<!-- proof:start -->\nold proof\n<!-- proof:end -->\n\nafter\n"
+    "<!-- proof:start -->\nold proof\n<!-- proof:end -->\n\n"
+    "<!-- compare:start -->\nold comparison\n<!-- compare:end -->\n\nafter\n"
 )
 
 
@@ -48,10 +49,13 @@ def baselines(tmp_path: Path) -> Path:
 def proofs(tmp_path: Path) -> Path:
     directory = tmp_path / "proofs"
     directory.mkdir()
+    (tmp_path / "comparisons").mkdir()
     return directory
 
 
 def readme(*args: str) -> None:
+    if "--proofs" in args and "--comparisons" not in args:  # the proofs fixture's sibling
+        args = (*args, "--comparisons", str(Path(args[args.index("--proofs") + 1]).parent / "comparisons"))
     call_command("perf_readme", *args, stdout=StringIO())
 
 
@@ -63,7 +67,7 @@ def test_renders_the_baseline_figures_between_the_markers(baselines: Path, proof
     document = json.loads((baselines / f"{connection.vendor}.json").read_text())
     synthetic = document["hot_paths"]["synthetic"]
     assert text.startswith("# Arena\n\nintro\n\n<!-- perf:start -->\n")
-    assert text.endswith("<!-- proof:end -->\n\nafter\n")
+    assert text.endswith("<!-- compare:end -->\n\nafter\n")
     assert "old figures" not in text
     distance = synthetic["p95_ms"] / 2 / 0.5  # two requests per call; the floor's p95 is 0.5 ms
     assert f"| synthetic | {synthetic['p50_ms']:.2f} | {synthetic['p95_ms']:.2f} | {distance:.1f}× |" in text
@@ -166,3 +170,32 @@ def test_a_file_that_is_not_a_proof_record_exits_2(baselines: Path, proofs: Path
     assert refused.value.returncode == 2
     assert "not a perf_proof record" in str(refused.value)
     assert path.read_text() == README
+
+
+def test_a_comparison_run_is_rendered_before_and_after(baselines: Path, proofs: Path, tmp_path: Path) -> None:
+    before, after = baseline_document("sqlite"), baseline_document("sqlite")
+    before["environment"]["commit"] = "beforebefore"
+    after["hot_paths"]["synthetic"]["queries"] = 0
+    verdict = {"name": "synthetic", "status": "faster", "change": -0.25, "low": -0.3, "mde": 0.1, "rounds": 12}
+    run = {"head": after, "base": before, "verdicts": [verdict]}
+    (tmp_path / "comparisons" / "19-sqlite.json").write_text(json.dumps(run))
+    path = tmp_path / "README.md"
+    path.write_text(README)
+    readme("--readme", str(path), "--baselines", str(baselines), "--proofs", str(proofs))
+    text = path.read_text()
+    synthetic = after["hot_paths"]["synthetic"]
+    distance = f"{synthetic['p95_ms'] / 2 / 0.5:.1f}×"
+    row = f"| synthetic | {synthetic['p95_ms']:.2f} | {distance} | {synthetic['p95_ms']:.2f} | {distance} |"
+    assert f"{row} -25.0% (-30.0%) | 1 → 0 |" in text
+    assert "before `beforebefore`, after `0123456789ab`" in text
+    assert "old comparison" not in text
+
+
+def test_a_file_that_is_not_a_comparison_run_exits_2(baselines: Path, proofs: Path, tmp_path: Path) -> None:
+    (tmp_path / "comparisons" / "bad.json").write_text(json.dumps({"head": {}}))
+    path = tmp_path / "README.md"
+    path.write_text(README)
+    with pytest.raises(CommandError) as bad:
+        readme("--readme", str(path), "--baselines", str(baselines), "--proofs", str(proofs))
+    assert bad.value.returncode == 2
+    assert "not a perf_baseline --compare --json run" in str(bad.value)
