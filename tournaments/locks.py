@@ -56,8 +56,9 @@ def tournament_lock(*, tournament_id: int, pipeline: str, caller: str, fields: S
 @functools.cache
 def _tournament_lock_sql(fields: tuple[str, ...], vendor: str) -> str:
     meta = Tournament._meta
-    names = ["id", *fields] if fields else [field.name for field in meta.concrete_fields]
-    columns = ", ".join(meta.get_field(name).column for name in dict.fromkeys(names))
+    wanted = {"id", *fields}
+    # In the model's field order: what Tournament.objects.raw maps back to fields.
+    columns = ", ".join(str(field.column) for field in meta.concrete_fields if not fields or field.name in wanted)
     lock = " FOR NO KEY UPDATE" if vendor == "postgresql" else ""
     # Identifiers from the model's metadata; the id is bound.
     return f"SELECT {columns} FROM {meta.db_table} WHERE id = %s{lock}"  # noqa: S608

@@ -4,6 +4,7 @@ and its proof table from the guard's proof records."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +71,19 @@ class Command(BaseCommand):
         return documents
 
     def proofs(self, directory: Path) -> list[tuple[str, dict[str, Any]]]:
-        found = []
-        for path in sorted(directory.glob("*.json")):
-            try:
-                found.append((path.name, proof.validate(json.loads(path.read_text()), source=str(path))))
-            except (ValueError, proof.InvalidProof) as exc:
-                raise CommandError(str(exc), returncode=2) from None
-        return found
+        return records(directory, proof.validate)
 
     def comparisons(self, directory: Path) -> list[tuple[str, dict[str, Any]]]:
-        found = []
-        for path in sorted(directory.glob("*.json")):
-            try:
-                found.append((path.name, comparisons.validate(json.loads(path.read_text()), source=str(path))))
-            except (ValueError, comparisons.InvalidComparison) as exc:
-                raise CommandError(str(exc), returncode=2) from None
-        return found
+        return records(directory, comparisons.validate)
+
+
+def records(directory: Path, validate: Callable[..., dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``*.json`` of ``directory`` by name, each checked by ``validate`` (a ValueError
+    subclass when it is not such a record: exit 2)."""
+    found = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            found.append((path.name, validate(json.loads(path.read_text()), source=str(path))))
+        except ValueError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+    return found
