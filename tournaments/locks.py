@@ -58,7 +58,8 @@ def _tournament_lock_sql(fields: tuple[str, ...], vendor: str) -> str:
     meta = Tournament._meta
     wanted = {"id", *fields}
     # In the model's field order: what Tournament.objects.raw maps back to fields.
-    columns = ", ".join(str(field.column) for field in meta.concrete_fields if not fields or field.name in wanted)
+    chosen = [field for field in meta.concrete_fields if not fields or wanted & {field.name, field.attname}]
+    columns = ", ".join(str(field.column) for field in chosen)
     lock = " FOR NO KEY UPDATE" if vendor == "postgresql" else ""
     # Identifiers from the model's metadata; the id is bound.
     return f"SELECT {columns} FROM {meta.db_table} WHERE id = %s{lock}"  # noqa: S608
