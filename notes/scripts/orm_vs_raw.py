@@ -69,9 +69,11 @@ try:
     bench("roster, TEAM_ROSTER_SQL", lambda: team_roster(team_id=team.pk))
     bench(
         "tournament lock, ORM",
-        lambda: Tournament.objects.select_for_update(of=("self",), no_key=True)
-        .only(*REGISTRATION_FIELDS)
-        .get(pk=tournament.pk),
+        lambda: (
+            Tournament.objects.select_for_update(of=("self",), no_key=True)
+            .only(*REGISTRATION_FIELDS)
+            .get(pk=tournament.pk)
+        ),
     )
     bench(
         "tournament lock, Tournament.objects.raw",

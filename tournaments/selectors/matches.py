@@ -51,8 +51,8 @@ def match_for_result(*, match_id: int) -> Match | None:
     paths read (the others deferred, as ``only`` defers them). Plan: four primary key
     lookups. Raw SQL (``_result_read``), not the ORM's
     ``select_related("tournament", "team_a", "team_b", "next_match").only(...).get(pk=...)``:
-    the same statement, which the ORM took 0.96 ms to build and load on every call
-    against ~0.1 ms here (SQLite; 2.3 ms on PostgreSQL; notes/issue-19.md). The result,
+    the same statement, 860 against 181 µs a call on SQLite, 1 561 against 724 µs on
+    PostgreSQL (notes/scripts/orm_vs_raw.py). The result,
     forfeit and override tests pin what it returns, and
     tests/tournaments/test_match_read.py that it loads what the ORM would.
     """
