@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from perf.harness import FLOOR, floor_multiple
+from perf.proof import VENDOR_NAMES
 
 COMPARISONS_DIR = Path(__file__).with_name("comparisons")
 START = "<!-- compare:start -->"
 END = "<!-- compare:end -->"
-VENDOR_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL + Redis"}
 
 
 class InvalidComparison(ValueError):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from perf import compare
-from perf.management.commands.perf_profile import area
+from perf.profiling import area
 
 pytestmark = pytest.mark.embedded  # a child process on its own in-memory database
 

@@ -161,15 +161,21 @@ def test_the_proof_table_is_rendered_from_the_records(baselines: Path, proofs: P
     assert row in text
 
 
-def test_a_file_that_is_not_a_proof_record_exits_2(baselines: Path, proofs: Path, tmp_path: Path) -> None:
-    (proofs / "runs.json").write_text(json.dumps([proof_run()]))  # the bare list of runs, before records
+def refused(baselines: Path, proofs: Path, tmp_path: Path) -> CommandError:
+    """What perf_readme raises on a fresh README, which it must leave as it was."""
     path = tmp_path / "README.md"
     path.write_text(README)
-    with pytest.raises(CommandError) as refused:
+    with pytest.raises(CommandError) as failure:
         readme("--readme", str(path), "--baselines", str(baselines), "--proofs", str(proofs))
-    assert refused.value.returncode == 2
-    assert "not a perf_proof record" in str(refused.value)
     assert path.read_text() == README
+    return failure.value
+
+
+def test_a_file_that_is_not_a_proof_record_exits_2(baselines: Path, proofs: Path, tmp_path: Path) -> None:
+    (proofs / "runs.json").write_text(json.dumps([proof_run()]))  # the bare list of runs, before records
+    error = refused(baselines, proofs, tmp_path)
+    assert error.returncode == 2
+    assert "not a perf_proof record" in str(error)
 
 
 def test_a_comparison_run_is_rendered_before_and_after(baselines: Path, proofs: Path, tmp_path: Path) -> None:
@@ -193,9 +199,6 @@ def test_a_comparison_run_is_rendered_before_and_after(baselines: Path, proofs: 
 
 def test_a_file_that_is_not_a_comparison_run_exits_2(baselines: Path, proofs: Path, tmp_path: Path) -> None:
     (tmp_path / "comparisons" / "bad.json").write_text(json.dumps({"head": {}}))
-    path = tmp_path / "README.md"
-    path.write_text(README)
-    with pytest.raises(CommandError) as bad:
-        readme("--readme", str(path), "--baselines", str(baselines), "--proofs", str(proofs))
-    assert bad.value.returncode == 2
-    assert "not a perf_baseline --compare --json run" in str(bad.value)
+    error = refused(baselines, proofs, tmp_path)
+    assert error.returncode == 2
+    assert "not a perf_baseline --compare --json run" in str(error)
