@@ -27,19 +27,16 @@ on every request, cached or not (``accounts.selectors.token_refusal``).
 from __future__ import annotations
 
 import hashlib
-import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from redis.exceptions import RedisError
 from rest_framework.authtoken.models import Token
 
-logger = logging.getLogger(__name__)
+from core.cache import cache_call
 
 TOMBSTONE = "revoked"
 
@@ -53,18 +50,18 @@ def token_with_user(*, key: str) -> Token | None:
     """The token ``key`` with its user loaded, or None; from the cache when it holds it."""
     seconds = settings.API_TOKEN_CACHE_SECONDS
     cache_key = _cache_key(key)
-    cached = _cache_call("get", cache_key) if seconds else None
+    cached = cache_call("get", cache_key) if seconds else None
     if isinstance(cached, Token):
         return cached
     token = Token.objects.select_related("user").filter(key=key).first()
-    if token is not None and seconds and cached is None:  # never over a tombstone
+    if token is not None and seconds and cached is None:  # never over a tombstone, nor when unreachable
         _remember(cache_key, token)
     return token
 
 
 def _remember(cache_key: str, token: Token) -> None:
     # add, not set: a tombstone written since this request read the row stays.
-    _cache_call("add", cache_key, token, settings.API_TOKEN_CACHE_SECONDS)
+    cache_call("add", cache_key, token, settings.API_TOKEN_CACHE_SECONDS)
 
 
 def forget(*, keys: list[str]) -> None:
@@ -76,15 +73,7 @@ def forget(*, keys: list[str]) -> None:
 
 
 def _tombstone(keys: list[str]) -> None:
-    _cache_call("set_many", dict.fromkeys(map(_cache_key, keys), TOMBSTONE), settings.API_TOKEN_CACHE_SECONDS)
-
-
-def _cache_call(method: str, *args: Any) -> Any:
-    try:
-        return getattr(cache, method)(*args)
-    except (RedisError, OSError):  # an unreachable cache is a slower request, never a failed one
-        logger.warning("token cache unavailable for %s", method, exc_info=True)
-        return None
+    cache_call("set_many", dict.fromkeys(map(_cache_key, keys), TOMBSTONE), settings.API_TOKEN_CACHE_SECONDS)
 
 
 @receiver(post_delete, sender=Token, dispatch_uid="token_cache_token_deleted")

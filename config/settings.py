@@ -220,6 +220,9 @@ API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7, minimum=1
 #: Seconds a token and its user stay in the cache that spares authentication its query
 #: (accounts/token_cache.py); 0 reads the database on every request.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 300, minimum=0)
+#: Seconds a tournament's row stays in the metadata cache of the read endpoints
+#: (tournaments/cache.py); 0 reads the database on every request.
+TOURNAMENT_CACHE_SECONDS = env_int("TOURNAMENT_CACHE_SECONDS", 300, minimum=0)
 
 # Failed sign-ins, on every login path (API token, admin): per username (a password
 # guessed from many addresses) and per client address (many usernames from one). Only

@@ -1,6 +1,6 @@
 """Prometheus metrics, served at ``/metrics``.
 
-Four histograms, in a registry of their own (so tests and re-imports never clash
+Four histograms and a counter, in a registry of their own (so tests and re-imports never clash
 with ``prometheus_client``'s global one):
 
 * ``arena_http_request_duration_seconds{route,method,status}``: the resolver's
@@ -11,7 +11,9 @@ with ``prometheus_client``'s global one):
   ``statement`` is the SQL verb (SELECT, INSERT, ...);
 * ``arena_broadcast_latency_seconds``: fed by ``observe_broadcast`` (realtime);
 * ``arena_lock_hold_seconds{pipeline,entity_type}``: fed by ``observe_lock_hold``
-  (core.locking).
+  (core.locking);
+* ``arena_cache_reads_total{cache,result}``: rows asked of a read-through cache
+  (core.cache), ``hit`` or ``miss``; the hit ratio is hits over both.
 
 ``/metrics`` answers a bearer token (``METRICS_TOKEN``) or an allowed address
 (``METRICS_ALLOWED_NETWORKS``, loopback by default), 403 otherwise.
@@ -32,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 from core.network import address_in_networks
 
@@ -69,6 +71,13 @@ LOCK_HOLD = Histogram(
     registry=REGISTRY,
 )
 
+CACHE_READS = Counter(
+    "arena_cache_reads_total",
+    "Rows asked of a read-through cache (core.cache), by cache and hit or miss.",
+    ["cache", "result"],
+    registry=REGISTRY,
+)
+
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 KNOWN_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"})
 
@@ -79,6 +88,11 @@ def observe_broadcast(seconds: float) -> None:
 
 def observe_lock_hold(pipeline: str, entity_type: str, seconds: float) -> None:
     LOCK_HOLD.labels(pipeline=pipeline, entity_type=entity_type).observe(seconds)
+
+
+def observe_cache_reads(cache: str, *, hits: int, misses: int) -> None:
+    CACHE_READS.labels(cache=cache, result="hit").inc(hits)
+    CACHE_READS.labels(cache=cache, result="miss").inc(misses)
 
 
 # The labelled children, resolved once: ``labels()`` takes a lock and builds a key on

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from realtime.models import EventRecord, EventSequence
-from tournaments.models import Tournament
+from tournaments.selectors.tournaments import tournament_find
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Recovery:
 
 
 def tournament_exists(*, tournament_id: int) -> bool:
-    return Tournament.objects.filter(pk=tournament_id).exists()
+    return tournament_find(tournament_id=tournament_id) is not None
 
 
 def event_history_list(*, tournament_id: int, since: int) -> list[tuple[int, str]]:

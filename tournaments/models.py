@@ -1,9 +1,13 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.cache import filtered_ids
 from tournaments import formats
+from tournaments.cache import TOURNAMENT_CACHE
 
 User = settings.AUTH_USER_MODEL
 
@@ -52,6 +56,26 @@ class TournamentVisibility(models.TextChoices):
 
     PUBLIC = "public", "Anyone signed in"
     PARTICIPANTS = "participants", "Its participants only"
+
+
+class TournamentQuerySet(models.QuerySet["Tournament"]):
+    """Writes that send no signal retire the cached rows they touch (tournaments/cache.py)."""
+
+    def update(self, **kwargs: Any) -> int:
+        ids = filtered_ids(self)
+        if ids is None:  # a filter that names no ids: ask which rows it matches
+            ids = list(self.values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        if rows:
+            TOURNAMENT_CACHE.forget(ids)
+        return rows
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        created = super().bulk_create(*args, **kwargs)
+        TOURNAMENT_CACHE.forget(tournament.pk for tournament in created if tournament.pk is not None)
+        return created
 
 
 class Tournament(models.Model):
@@ -126,6 +150,8 @@ class Tournament(models.Model):
     cancelled_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     cancel_reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TournamentQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -17,7 +17,7 @@ from tournaments import formats
 from tournaments.models import Tournament
 from tournaments.policies import tournament_view_check
 from tournaments.selectors.standings import tournament_standings
-from tournaments.selectors.tournaments import tournament_get, tournament_list
+from tournaments.selectors.tournaments import tournament_get, tournament_list, tournaments_by_id
 from tournaments.series import BEST_OF_CHOICES
 from tournaments.services.cancellation import tournament_cancel
 from tournaments.services.seeding import tournament_seeding_set
@@ -148,8 +148,9 @@ class TournamentCreateApi(APIView):
         paginator = self.pagination_class()
         viewer = authenticated_user(request)
         tournaments = tournament_list(viewer_id=viewer.pk, moderator=is_moderator(viewer))
-        page = paginator.paginate_queryset(tournaments, request, view=self)
-        return paginator.get_paginated_response(TournamentOutputSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(tournaments.values_list("pk", flat=True), request, view=self)
+        rows = tournaments_by_id(ids=list(page or ()))
+        return paginator.get_paginated_response(TournamentOutputSerializer(rows, many=True).data)
 
 
 class TournamentDetailApi(APIView):

@@ -1,4 +1,8 @@
-"""Reads of tournaments: one by id, the list, the organizer id the policy needs."""
+"""Reads of tournaments: one by id, the list, the organizer id the policy needs.
+
+A tournament shown by a read endpoint comes through the metadata cache
+(tournaments/cache.py); the write paths read their row under its lock instead.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,43 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from core.errors import NotFound
+from tournaments.cache import TOURNAMENT_CACHE
 from tournaments.errors import ErrorCode
 from tournaments.models import RosterEntry, Tournament
 
 
 def tournament_get(*, tournament_id: int) -> Tournament:
+    tournament = tournament_find(tournament_id=tournament_id)
+    if tournament is None:
+        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND)
+    return tournament
+
+
+def tournament_find(*, tournament_id: int) -> Tournament | None:
+    """The tournament, or None; from the metadata cache when it holds it."""
+    return TOURNAMENT_CACHE.get(tournament_id, _tournament_load)
+
+
+def tournaments_by_id(*, ids: list[int]) -> list[Tournament]:
+    """The tournaments of ``ids`` that exist, in that order: cached ones from the cache, the
+    rest in one query."""
+    found = TOURNAMENT_CACHE.get_many(ids, lambda missing: Tournament.objects.in_bulk(missing))
+    return [found[tournament_id] for tournament_id in ids if tournament_id in found]
+
+
+def _tournament_load(tournament_id: int) -> Tournament | None:
     # get(), not filter().first(): no ORDER BY to compile for a lookup by pk.
     try:
         return Tournament.objects.get(pk=tournament_id)
     except Tournament.DoesNotExist:
-        raise NotFound("No such tournament.", code=ErrorCode.TOURNAMENT_NOT_FOUND) from None
+        return None
 
 
 def tournament_list(*, viewer_id: int | None = None, moderator: bool = False) -> QuerySet[Tournament]:
     """Tournaments ``viewer_id`` may see (tournaments/policies.py ``watch_refusal``), newest first.
+
+    The list endpoint pages its ids (``values_list("pk")``) and takes the rows from
+    ``tournaments_by_id``.
 
     Moderators see all. Anyone else: open public ones, their own, and participants-only
     ones they play in; a draft is its organizer's alone.
