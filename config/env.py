@@ -82,6 +82,9 @@ def database_from_url(url: str, *, pool_max_size: int) -> dict:
     }
     for key, values in parse_qs(parts.query).items():
         options[key] = values[-1]
+    pooler = options.pop("pooler", "")
+    if pooler not in {"", "pgbouncer"}:
+        raise ImproperlyConfigured(f"DATABASE_URL pooler={pooler!r} is not supported (pooler=pgbouncer, or none)")
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -91,4 +94,9 @@ def database_from_url(url: str, *, pool_max_size: int) -> dict:
         "PORT": str(port),
         "OPTIONS": options,
         "TEST": {"NAME": f"test_{name}"},
+        # Behind PgBouncer's transaction pooling a connection is the server's for one
+        # transaction only: a named cursor (QuerySet.iterator() outside a transaction)
+        # would be looked for on another server connection. Django's other defaults already
+        # fit it: client-side parameter binding, no prepared statements, no session state.
+        "DISABLE_SERVER_SIDE_CURSORS": pooler == "pgbouncer",
     }

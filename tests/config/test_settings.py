@@ -35,6 +35,18 @@ def test_database_url_builds_pooled_postgres_entry():
     assert db["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 7, "timeout": 10}, "sslmode": "require"}
 
 
+def test_database_url_behind_pgbouncer_turns_server_side_cursors_off():
+    direct = database_from_url("postgres://u@h/arena", pool_max_size=1)
+    pooled = database_from_url("postgres://u@h:6432/arena?pooler=pgbouncer", pool_max_size=1)
+    assert (direct["DISABLE_SERVER_SIDE_CURSORS"], pooled["DISABLE_SERVER_SIDE_CURSORS"]) == (False, True)
+    assert "pooler" not in pooled["OPTIONS"]  # not a libpq parameter
+
+
+def test_database_url_refuses_an_unknown_pooler():
+    with pytest.raises(ImproperlyConfigured, match="pooler='pgpool' is not supported"):
+        database_from_url("postgres://u@h/arena?pooler=pgpool", pool_max_size=1)
+
+
 def test_database_url_refuses_other_schemes():
     with pytest.raises(ImproperlyConfigured, match="'mysql' is not supported"):
         database_from_url("mysql://u@h/db", pool_max_size=1)
