@@ -5,15 +5,17 @@ entries and their invalidation; the process's own memory otherwise (the embedded
 one-process default).
 
 ``RowCache`` keeps rows by id, each entry stamped with its id's **generation**: a counter
-in the cache that every write to the row bumps, right away and again once the write's
-transaction commits. A read fetches the entry and the counter in one round trip
-(``get_many``: one ``MGET`` on Redis) and takes the entry only when its stamp is the
-current generation. So no timing can serve a stale row:
+in the cache that every write to the row bumps once the write's transaction commits
+(after its locks are released: no cache I/O inside a transaction). A read fetches the
+entry and the counter in one round trip (``get_many``: one ``MGET`` on Redis) and takes
+the entry only when its stamp is the current generation. So no timing can serve a stale
+row:
 
 * a reader that loaded the row before a write committed stamped it with a generation
   the commit has since bumped, so nobody takes its entry, whenever it stores it;
-* a reader inside the writing transaction sees the bump made before the commit and
-  reads the database, which shows it its own write.
+* a reader inside the writing transaction (same connection) skips the cache for the
+  ids it wrote, remembered on the connection until it leaves the transaction, and reads
+  the database, which shows it its own write.
 
 Counters never expire (a few bytes per row written). A row created without a signal
 and without the manager (raw SQL) is not bumped; nor is a database restored from a
@@ -34,7 +36,7 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND
@@ -77,9 +79,18 @@ class RowCache(Generic[Row]):
     def get_many(self, ids: Sequence[int], load: Callable[[list[int]], dict[int, Row]]) -> dict[int, Row]:
         """The rows of ``ids`` that exist, by id: cached ones from the cache, the rest from
         ``load`` (one call for all of them), which are then cached."""
+        written = self._written()
+        if written & set(ids):  # this transaction's own writes: the database shows them, the cache not yet
+            rows = self._read_through([row_id for row_id in ids if row_id not in written], load)
+            return {**rows, **load([row_id for row_id in ids if row_id in written])}
+        return self._read_through(list(ids), load)
+
+    def _read_through(self, ids: list[int], load: Callable[[list[int]], dict[int, Row]]) -> dict[int, Row]:
+        if not ids:
+            return {}
         seconds = self.seconds
-        if not seconds or not ids:
-            return load(list(ids))
+        if not seconds:
+            return load(ids)
         found = cache_call("get_many", [key for row_id in ids for key in self._keys(row_id)])
         if found is MISSING:
             return load(list(ids))
@@ -105,19 +116,37 @@ class RowCache(Generic[Row]):
         """The row ``row_id``, or None when ``load`` finds none (an absence is not cached)."""
 
         def load_one(ids: list[int]) -> dict[int, Row]:
-            row = load(row_id)
+            row = load(row_id) if row_id in ids else None
             return {} if row is None else {row_id: row}
 
         return self.get_many([row_id], load_one).get(row_id)
 
     def forget(self, ids: Iterable[int]) -> None:
-        """Retire the entries of ``ids``: bump their generations now and once the current
-        transaction commits (at once outside one)."""
+        """Retire the entries of ``ids`` once the current transaction commits (at once outside
+        one); until then this connection reads them from the database."""
         ids = list(ids)
         if not ids:
             return
+        if connection.in_atomic_block:
+            self._written(create=True).update(ids)
+        transaction.on_commit(lambda: self._committed(ids))
+
+    def _committed(self, ids: list[int]) -> None:
         self._bump(ids)
-        transaction.on_commit(lambda: self._bump(ids))
+        self._written().difference_update(ids)
+
+    def _written(self, *, create: bool = False) -> set[int]:
+        """The ids this connection's open transaction wrote (empty outside a transaction)."""
+        by_cache: dict[str, set[int]] | None = getattr(connection, "_row_cache_written", None)
+        if not connection.in_atomic_block:
+            if by_cache:  # left the transaction (committed: bumped; rolled back: nothing to hide)
+                by_cache.clear()
+            if not create:
+                return set()
+        if by_cache is None:
+            by_cache = {}
+            connection._row_cache_written = by_cache  # type: ignore[attr-defined]
+        return by_cache.setdefault(self.name, set()) if create else by_cache.get(self.name, set())
 
     def _keys(self, row_id: int) -> tuple[str, str]:
         return self.entry_key(row_id), self.generation_key(row_id)

@@ -7,7 +7,8 @@ the detail endpoint's answer) and the reads that check the watch policy against 
 (standings, matches, registrations, audit). ``TOURNAMENT_CACHE_SECONDS`` (300; 0 turns
 it off) is the TTL.
 
-What retires an entry (``core.cache.RowCache``: bumped now and on commit):
+What retires an entry (``core.cache.RowCache``: bumped on commit; the writing
+transaction reads the database until then):
 
 * ``save()`` and ``delete()`` of a tournament (signals), creation included, so an id that
   a rolled-back transaction hands out again never meets the old row's entry;
@@ -15,7 +16,8 @@ What retires an entry (``core.cache.RowCache``: bumped now and on commit):
   which is how the services change status, seeding and rounds.
 
 The write paths never read it: registration and the status machine read the row under
-its lock (tournaments/locks.py), and a cached row is only ever shown, never decided on.
+its lock (tournaments/locks.py). A cached row is shown, and the watch policy decides who
+may see it; no write decides on it.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ from tests import factories
 from tournaments.models import Tournament
 from tournaments.selectors.tournaments import tournament_find
 
-pytestmark = pytest.mark.django_db
+# Real commits: entries are retired on commit, and a transaction's own writes skip the
+# cache until it ends, so inside the test-wide transaction of ``db`` nothing would be cached.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _tournament_reads(captured: CaptureQueriesContext) -> int:
@@ -161,6 +163,50 @@ def test_an_unreachable_cache_is_a_miss_never_an_error(organizer, monkeypatch):
     assert tournament_find(tournament_id=tournament.pk).name == tournament.name
     Tournament.objects.filter(pk=tournament.pk).update(name="Written while the cache is down")
     assert tournament_find(tournament_id=tournament.pk).name == "Written while the cache is down"
+
+
+def test_a_redis_that_refuses_connections_is_a_miss(organizer, settings):
+    tournament = factories.tournament(organizer=organizer)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there: connection refused
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    assert tournament_find(tournament_id=tournament.pk).name == tournament.name
+    Tournament.objects.filter(pk=tournament.pk).update(name="Written while Redis is down")
+    assert tournament_find(tournament_id=tournament.pk).name == "Written while Redis is down"
+
+
+def test_a_transaction_reads_its_own_write_and_the_commit_retires_the_entry(organizer):
+    from django.db import transaction
+
+    tournament = factories.tournament(organizer=organizer)
+    tournament_find(tournament_id=tournament.pk)  # cached
+    with transaction.atomic():
+        Tournament.objects.filter(pk=tournament.pk).update(name="Inside")
+        assert tournament_find(tournament_id=tournament.pk).name == "Inside"
+    with CaptureQueriesContext(connection) as captured:
+        assert tournament_find(tournament_id=tournament.pk).name == "Inside"
+        assert tournament_find(tournament_id=tournament.pk).name == "Inside"
+    assert _tournament_reads(captured) == 1  # one miss after the commit's bump, then a hit
+
+
+def test_a_rolled_back_write_leaves_the_cached_row_correct(organizer):
+    from django.db import transaction
+
+    tournament = factories.tournament(organizer=organizer)
+    tournament_find(tournament_id=tournament.pk)
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            Tournament.objects.filter(pk=tournament.pk).update(name="Never committed")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    assert tournament_find(tournament_id=tournament.pk).name == tournament.name
 
 
 def test_turned_off_it_reads_the_database_every_time(organizer, settings):
