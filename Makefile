@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test perf perf-proof perf-baseline lint serve loadtest clean
+.PHONY: install run test perf perf-proof perf-baseline lint serve worker loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(STAMP)
 
-run: $(STAMP)  ## migrate, seed demo data, serve HTTP + WebSocket on 127.0.0.1:8000
+run: $(STAMP)  ## migrate, seed demo data, serve HTTP + WebSocket on 127.0.0.1:8000, dispatch tasks beside it
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	# Without REDIS_URL tasks run eagerly; this loop stands in for beat (docs/tasks.md). With
+	# REDIS_URL, start `make worker` beside it instead.
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py tasks_dispatch --loop & dispatcher=$$!; \
+	trap 'kill $$dispatcher 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)  ## the whole fast suite, on whatever DATABASE_URL / REDIS_URL say
@@ -47,11 +51,22 @@ clean:
 WORKERS ?= 2
 BIND ?= 127.0.0.1:8000
 
-serve: $(STAMP)  ## WORKERS=N uvicorn workers under gunicorn on BIND; needs SECRET_KEY, DATABASE_URL, REDIS_URL
+serve: $(STAMP)  ## WORKERS=N uvicorn workers under gunicorn on BIND, and a Celery worker with beat; needs SECRET_KEY, DATABASE_URL, REDIS_URL
 	DJANGO_ENV=production $(BIN)/python manage.py migrate --noinput
 	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	# One fresh metrics directory for gunicorn's workers and the Celery worker: /metrics sums both.
+	export PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$$(mktemp -d -t arena-prometheus-XXXXXX)} \
+		PROMETHEUS_MULTIPROC_SHARED=1; \
+	DJANGO_ENV=production $(MAKE) --no-print-directory worker & tasks=$$!; \
+	trap 'kill $$tasks 2>/dev/null' EXIT INT TERM; \
 	DJANGO_ENV=production WORKERS=$(WORKERS) BIND=$(BIND) \
 		$(BIN)/gunicorn --config deploy/gunicorn.conf.py deploy.asgi:application
+
+TASK_CONCURRENCY ?= 2
+
+worker: $(STAMP)  ## a Celery worker with beat on REDIS_URL (notifications, certificates, webhooks: docs/tasks.md)
+	exec $(BIN)/celery -A config worker --beat --concurrency $(TASK_CONCURRENCY) --loglevel INFO \
+		--schedule $${CELERY_BEAT_SCHEDULE:-/tmp/arena-celerybeat-schedule}
 
 loadtest: $(STAMP)  ## start `serve` with WORKERS=N, drive the four hot paths, print the table, stop both
 	$(BIN)/python -m loadtest --workers $(WORKERS) $(LOADTEST_ARGS)

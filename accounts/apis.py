@@ -17,6 +17,7 @@ from core.errors import InvalidInput
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
+    email = serializers.CharField(help_text="Where notifications go; empty: none are sent.")
     is_staff = serializers.BooleanField()
 
 
@@ -27,6 +28,9 @@ class UserCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
+        email = serializers.EmailField(
+            required=False, allow_blank=True, max_length=254, help_text="For notifications (optional)."
+        )
 
     class OutputSerializer(serializers.Serializer):
         user = UserOutputSerializer()

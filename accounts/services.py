@@ -22,9 +22,9 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, is_staff: bool = False) -> tuple[User, Token]:
+def user_create(*, username: str, password: str, email: str = "", is_staff: bool = False) -> tuple[User, Token]:
     """Sign a player up: the user, their wallet and their API token, all or nothing."""
-    candidate = get_user_model()(username=username, is_staff=is_staff)
+    candidate = get_user_model()(username=username, email=email, is_staff=is_staff)
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:

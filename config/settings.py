@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "economy",
     "tournaments",
     "realtime",
+    "notifications",
+    "webhooks",
 ]
 # The perf app (benchmarks, SLO guard, EXPLAIN, lock-log analysis, the stock-Channels
 # fan-out) sits on top of the domain and never ships: production leaves it out, and
@@ -343,6 +345,66 @@ REALTIME_URL_TOKENS = env_bool("REALTIME_URL_TOKENS", default=ENVIRONMENT != "pr
 REALTIME_FANOUT = env_choice("REALTIME_FANOUT", "hub", {"hub", "channels"})
 if REALTIME_FANOUT == "channels" and not PERF_APP:
     raise ImproperlyConfigured("REALTIME_FANOUT=channels is the perf app's stock fan-out: it needs PERF_APP")
+
+# --- Tasks: notifications, certificates, webhooks (docs/tasks.md) ------------------------
+# Celery on the Redis broker. Without REDIS_URL tasks run eagerly, in the process that
+# enqueues them, and `manage.py tasks_dispatch --loop` (started by `make run`) stands in
+# for beat. Tasks carry ids only; what to do is in the database, so a lost message is
+# found again by the next dispatch (docs/tasks.md "Nothing lost").
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it ends, and a worker child that dies mid-task puts it back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "arena"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": f"{REDIS_PREFIX}:celery:",
+    # An unacknowledged message (its worker killed) goes back to the queue after this.
+    "visibility_timeout": env_int("TASKS_VISIBILITY_TIMEOUT_SECONDS", 600, minimum=1),
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 2,
+}
+# How often beat runs the dispatchers that read the event log and the due retries.
+TASKS_DISPATCH_SECONDS = env_int("TASKS_DISPATCH_MS", 1000, minimum=10) / 1000
+# A worker owns a job (an email, an endpoint's next delivery) this long; past it, a dead
+# worker's job is taken again. Longer than any one attempt.
+TASKS_LEASE_SECONDS = env_int("TASKS_LEASE_SECONDS", 60, minimum=1)
+# Retries: the n-th failure waits base * 2**(n-1) seconds, at most the cap.
+TASKS_RETRY_BASE_SECONDS = env_int("TASKS_RETRY_BASE_MS", 10_000, minimum=1) / 1000
+TASKS_RETRY_MAX_SECONDS = env_int("TASKS_RETRY_MAX_SECONDS", 3600, minimum=1)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1)
+
+# Email: the console in development, Django's SMTP backend in production (EMAIL_HOST...).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if ENVIRONMENT == "production"
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Arena <noreply@arena.invalid>")
+# Certificates for the players placed this high or better (1: champions only).
+CERTIFICATE_MAX_PLACEMENT = env_int("CERTIFICATE_MAX_PLACEMENT", 3, minimum=1)
+MEDIA_ROOT = env_str("MEDIA_ROOT", str(BASE_DIR / "media"))
+
+# Webhooks (docs/webhooks.md): a delivery waits this long for an answer; an endpoint is
+# disabled after this many failures in a row; signatures older than the replay window
+# are refused by receivers (webhooks.signing.verify). Private, loopback and link-local
+# addresses are refused as targets in production (SSRF), allowed elsewhere.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_MAX_FAILURES = env_int("WEBHOOK_MAX_FAILURES", 10, minimum=1)
+WEBHOOK_REPLAY_WINDOW_SECONDS = env_int("WEBHOOK_REPLAY_WINDOW_SECONDS", 300, minimum=1)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=ENVIRONMENT != "production")
+WEBHOOK_BATCH = env_int("WEBHOOK_BATCH", 50, minimum=1)
 
 # Lock observability (docs/locks.md): `lock_released` JSON lines go to stdout by default
 # (the platform's log collector reads the stream), to LOCK_LOG_FILE when it is set, and

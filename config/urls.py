@@ -15,6 +15,8 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("economy/", include("economy.urls")),
     path("realtime/", include("realtime.api_urls")),
     path("", include("tournaments.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("notifications.urls")),
     path("schema/", CachedSchemaApi.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     # Anything else under /api/ is a JSON 404, whatever DEBUG says.

@@ -1,6 +1,6 @@
 """Prometheus metrics, served at ``/metrics``.
 
-Four histograms and a counter, in a registry of their own (so tests and re-imports never clash
+Histograms, counters and a gauge read at scrape time, in a registry of their own (so tests and re-imports never clash
 with ``prometheus_client``'s global one):
 
 * ``arena_http_request_duration_seconds{route,method,status}``: the resolver's
@@ -14,6 +14,10 @@ with ``prometheus_client``'s global one):
   (core.locking);
 * ``arena_cache_reads_total{cache,result}``: rows asked of a read-through cache
   (core.cache), ``hit`` or ``miss``; the hit ratio is hits over both.
+* ``arena_task_duration_seconds{task,state}``: each Celery task's run, in the worker
+  (config/celery.py); ``arena_webhook_attempts_total{outcome}``: webhook POSTs, ``ok``
+  or ``failed``; ``arena_task_queue_depth``: messages waiting in the broker's queue, read
+  at scrape time (-1 when the broker cannot be reached).
 
 ``/metrics`` answers a bearer token (``METRICS_TOKEN``) or an allowed address
 (``METRICS_ALLOWED_NETWORKS``, loopback by default), 403 otherwise.
@@ -25,16 +29,20 @@ per query, one histogram observation each, nothing else.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from redis.exceptions import RedisError
 
 from core.network import address_in_networks
 
@@ -78,6 +86,61 @@ CACHE_READS = Counter(
     registry=REGISTRY,
 )
 
+TASK_DURATION = Histogram(
+    "arena_task_duration_seconds",
+    "Celery task run time, by task and final state.",
+    ["task", "state"],
+    buckets=(0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    registry=REGISTRY,
+)
+WEBHOOK_ATTEMPTS = Counter(
+    "arena_webhook_attempts_total",
+    "Webhook delivery attempts, by outcome (ok: a 2xx answered it).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+
+
+class TaskQueueCollector:
+    """``arena_task_queue_depth``, asked of the broker when scraped (one LLEN on Redis)."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:  # without asking the broker (registration calls it)
+        yield self._family()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        gauge = self._family()
+        gauge.add_metric([], task_queue_depth())
+        yield gauge
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily("arena_task_queue_depth", "Tasks waiting in the broker's queue (-1: unreachable).")
+
+
+def task_queue_depth() -> int:
+    """Messages in the default queue; 0 when tasks run eagerly (no broker); -1 when unreachable.
+
+    One LLEN of the queue's list, named as kombu's Redis transport names it (the global key
+    prefix, then the queue), on a client with the realtime app's short timeouts: a scrape
+    or a health check never waits on a dead broker.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return 0
+    prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"]
+    try:
+        return int(_broker().llen(f"{prefix}{settings.CELERY_TASK_DEFAULT_QUEUE}"))
+    except (RedisError, OSError):  # reported as unreachable, never raised into a scrape
+        return -1
+
+
+@functools.cache
+def _broker() -> redis.Redis:
+    timeout = settings.REALTIME_REDIS_TIMEOUT_SECONDS
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+REGISTRY.register(TaskQueueCollector())
+
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 KNOWN_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"})
 
@@ -88,6 +151,14 @@ def observe_broadcast(seconds: float) -> None:
 
 def observe_lock_hold(pipeline: str, entity_type: str, seconds: float) -> None:
     LOCK_HOLD.labels(pipeline=pipeline, entity_type=entity_type).observe(seconds)
+
+
+def observe_task(task: str, state: str, seconds: float) -> None:
+    TASK_DURATION.labels(task=task, state=state).observe(seconds)
+
+
+def observe_webhook_attempt(*, ok: bool) -> None:
+    WEBHOOK_ATTEMPTS.labels(outcome="ok" if ok else "failed").inc()
 
 
 def observe_cache_reads(cache: str, *, hits: int, misses: int) -> None:
@@ -144,6 +215,7 @@ def scrape() -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(TaskQueueCollector())
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 

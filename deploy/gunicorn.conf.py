@@ -42,6 +42,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 def on_starting(server) -> None:
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    if os.environ.get("PROMETHEUS_MULTIPROC_SHARED") == "1":
+        # `make serve` made it fresh for the Celery worker too, which may already write there.
+        return
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
 

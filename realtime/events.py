@@ -50,6 +50,23 @@ ROUND_PAIRED = "round.paired"
 TEAM_DISQUALIFIED = "team.disqualified"
 TOURNAMENT_FINALIZED = "tournament.finalized"
 TOURNAMENT_CANCELLED = "tournament.cancelled"
+#: Every type an event of the stream may have (what a webhook may subscribe to).
+EVENT_TYPES = (
+    REGISTRATION_CREATED,
+    REGISTRATION_WITHDRAWN,
+    REGISTRATIONS_REJECTED,
+    REGISTRATIONS_NO_SHOW,
+    MATCH_CONFIRMED,
+    MATCH_DISPUTED,
+    MATCH_RESOLVED,
+    MATCH_FORFEITED,
+    MATCH_OVERRIDDEN,
+    MATCH_RESET,
+    ROUND_PAIRED,
+    TEAM_DISQUALIFIED,
+    TOURNAMENT_FINALIZED,
+    TOURNAMENT_CANCELLED,
+)
 #: The first frame of every connection (docs/realtime.md, "Recovery"); not an event, no place in the stream.
 STREAM_SYNC = "stream.sync"
 

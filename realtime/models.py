@@ -48,3 +48,24 @@ class EventRecord(models.Model):
 
     def __str__(self) -> str:
         return f"tournament {self.tournament_id} #{self.seq}"
+
+
+class EventCursor(models.Model):
+    """How far a consumer of the event log (notifications, ...) has read each tournament's stream.
+
+    Per tournament, because ``seq`` is in commit order only within one stream: a reader
+    that takes every event up to a tournament's ``last_seq`` has missed none of it, while
+    ids across streams commit out of order.
+    """
+
+    consumer = models.CharField(max_length=32)
+    tournament_id = models.BigIntegerField()
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "tournament_id"], name="realtime_cursor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer}: tournament {self.tournament_id} at #{self.seq}"

@@ -6,10 +6,15 @@ restart loses nothing a listener could ask for.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from realtime.models import EventRecord, EventSequence
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from realtime.models import EventCursor, EventRecord, EventSequence
 from tournaments.selectors.tournaments import tournament_find
 
 
@@ -65,3 +70,50 @@ def event_recovery_get(*, tournament_id: int, since: int | None, epoch: str | No
     if since < head and (not events or events[0][0] != since + 1):
         return Recovery(epoch=current_epoch, seq=head, recovered=False)
     return Recovery(epoch=current_epoch, seq=since, recovered=True, events=events)
+
+
+@dataclass(frozen=True)
+class CommittedEvent:
+    """One event of the log, decoded: what a consumer (notifications, webhooks) acts on."""
+
+    tournament_id: int
+    seq: int
+    type: str
+    data: dict[str, Any]
+    text: str  # the envelope as stored, byte for byte what listeners received
+
+
+def event_decode(*, tournament_id: int, seq: int, text: str) -> CommittedEvent:
+    envelope = json.loads(text)
+    return CommittedEvent(tournament_id=tournament_id, seq=seq, type=envelope["type"], data=envelope["data"], text=text)
+
+
+def event_list_after(*, tournament_id: int, after: int, limit: int) -> list[CommittedEvent]:
+    """Up to ``limit`` committed events of the stream with ``seq > after``, oldest first."""
+    rows = EventRecord.objects.filter(tournament_id=tournament_id, seq__gt=after).order_by("seq")
+    return [
+        event_decode(tournament_id=tournament_id, seq=seq, text=text)
+        for seq, text in rows.values_list("seq", "text")[:limit]
+    ]
+
+
+def event_backlog_list(*, consumer: str, limit: int = 500) -> list[CommittedEvent]:
+    """Committed events that ``consumer`` has not read yet (its ``EventCursor``), each stream in order.
+
+    A stream with no cursor is read from its start. Events that retention pruned before
+    the consumer read them are skipped (the first event returned is then past the
+    cursor by more than one).
+    """
+    read = EventCursor.objects.filter(consumer=consumer, tournament_id=OuterRef("tournament_id")).values("seq")[:1]
+    behind = (
+        EventSequence.objects.annotate(read=Coalesce(Subquery(read), Value(0)))
+        .filter(last_seq__gt=F("read"))
+        .order_by("tournament_id")
+        .values_list("tournament_id", "read")
+    )
+    events: list[CommittedEvent] = []
+    for tournament_id, after in behind[:limit]:
+        events += event_list_after(tournament_id=tournament_id, after=after, limit=limit - len(events))
+        if len(events) >= limit:
+            break
+    return events

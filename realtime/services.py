@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from realtime.models import EventRecord, EventSequence
+from realtime.models import EventCursor, EventRecord, EventSequence
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,17 @@ def event_history_prune(
     else:
         count, _ = EventRecord.objects.filter(pk__in=prunable.values("pk")).delete()
     return PruneOutcome(events=count, keep_per_tournament=keep, max_age_hours=max_age_hours)
+
+
+def event_cursor_advance(*, consumer: str, positions: dict[int, int]) -> None:
+    """Record that ``consumer`` has read each tournament's stream up to its ``seq`` (tournament id → seq).
+
+    One upsert. Two dispatchers racing may move a cursor back to where the slower one
+    read: the events are read again, and the consumer's own unique keys make that a no-op.
+    """
+    EventCursor.objects.bulk_create(
+        [EventCursor(consumer=consumer, tournament_id=t, seq=seq) for t, seq in positions.items()],
+        update_conflicts=True,
+        unique_fields=["consumer", "tournament_id"],
+        update_fields=["seq"],
+    )

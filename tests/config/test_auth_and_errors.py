@@ -11,13 +11,27 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
+def test_signup_keeps_an_email_address_for_notifications(anon_client):
+    payload = {"username": "trinity", "password": PASSWORD, "email": "trinity@example.com"}
+    response = anon_client.post("/api/auth/users/", payload, format="json")
+    assert response.status_code == 201
+    assert response.json()["user"]["email"] == User.objects.get(username="trinity").email == "trinity@example.com"
+
+
+def test_signup_refuses_a_malformed_email_address_and_writes_nothing(anon_client):
+    payload = {"username": "smith", "password": PASSWORD, "email": "not-an-address"}
+    response = anon_client.post("/api/auth/users/", payload, format="json")
+    assert (response.status_code, list(response.json()["fields"])) == (400, ["email"])
+    assert not User.objects.filter(username="smith").exists()
+
+
 def test_signup_creates_user_wallet_and_token(anon_client):
     response = anon_client.post("/api/auth/users/", {"username": "neo", "password": PASSWORD}, format="json")
 
     assert response.status_code == 201
     user = User.objects.get(username="neo")
     assert response.json() == {
-        "user": {"id": user.pk, "username": "neo", "is_staff": False},
+        "user": {"id": user.pk, "username": "neo", "email": "", "is_staff": False},
         "token": Token.objects.get(user=user).key,
     }
     assert Wallet.objects.get(user=user).balance == 0
@@ -47,7 +61,7 @@ def test_token_exchange_then_me(anon_client, captain):
     me = anon_client.get("/api/auth/me/")
 
     assert me.status_code == 200
-    assert me.json() == {"id": captain.pk, "username": "captain", "is_staff": False}
+    assert me.json() == {"id": captain.pk, "username": "captain", "email": "", "is_staff": False}
 
 
 def test_token_exchange_with_a_wrong_password(anon_client, captain):

@@ -11,6 +11,17 @@ def test_healthz_reports_database_and_channel_layer(anon_client):
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True
     assert body["channel_layer"]["ok"] is True
+    assert body["tasks"]["ok"] is True
+
+
+def test_healthz_reports_an_unreachable_broker_without_failing(anon_client, settings, monkeypatch):
+    import config.health
+
+    monkeypatch.setattr(config.health, "task_queue_depth", lambda: -1)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = anon_client.get("/healthz")
+    assert response.status_code == 200  # the web serves without the broker
+    assert response.json()["tasks"] == {"ok": False, "info": "broker unreachable", "queued": 0}
 
 
 def test_openapi_schema_is_served(anon_client):

@@ -14,7 +14,7 @@ from django.db import transaction
 from core import locking
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = ("accounts", "teams", "economy", "tournaments", "realtime")
+DOMAIN = ("accounts", "teams", "economy", "tournaments", "realtime", "notifications", "webhooks")
 PRODUCTION = (*DOMAIN, "core", "config", "deploy")
 
 

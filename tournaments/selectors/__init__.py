@@ -8,7 +8,7 @@ from tournaments.selectors.finalization import (
     opponent_rating_averages,
 )
 from tournaments.selectors.matches import match_get, match_list
-from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted_id, registration_list
+from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted, registration_list
 from tournaments.selectors.tournaments import tournament_get, tournament_list, tournament_organizer_id
 
 __all__ = [
@@ -20,7 +20,7 @@ __all__ = [
     "match_list",
     "opponent_rating_averages",
     "registration_counts",
-    "registration_first_waitlisted_id",
+    "registration_first_waitlisted",
     "registration_list",
     "tournament_get",
     "tournament_list",

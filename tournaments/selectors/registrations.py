@@ -41,12 +41,13 @@ def registration_counts(*, tournament_id: int) -> tuple[int, int]:
     return counts.get(RegistrationStatus.CONFIRMED, 0), counts.get(RegistrationStatus.WAITLISTED, 0)
 
 
-def registration_first_waitlisted_id(*, tournament_id: int) -> int | None:
-    """The head of the waitlist. Ids are FIFO: registrations are inserted under the tournament lock."""
+def registration_first_waitlisted(*, tournament_id: int) -> tuple[int, int] | None:
+    """The head of the waitlist: (registration id, team id). Ids are FIFO: registrations are
+    inserted under the tournament lock."""
     return (
         Registration.objects.filter(tournament_id=tournament_id, status=RegistrationStatus.WAITLISTED)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "team_id")
         .first()
     )
 

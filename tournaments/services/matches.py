@@ -166,8 +166,15 @@ def tournament_start(*, tournament_id: int, actor: User) -> Tournament:
         _bracket_create(tournament_id=tournament_id, team_ids=team_ids)
     registrations_reject_waitlisted(tournament=tournament, caller="tournament_start")
     registrations_no_show_publish(tournament_id=tournament_id, team_ids=no_shows)
-    if tournament.format == formats.SWISS:
-        _round_paired_publish(tournament_id=tournament_id, matches=first_round)
+    if tournament.format != formats.SWISS:  # Swiss paired its first round above
+        first_round = list(
+            Match.objects.filter(tournament_id=tournament_id, round=1)
+            .exclude(bracket__in=(Match.Bracket.LOSERS, Match.Bracket.GRAND_FINAL))
+            .order_by("group", "position")
+        )
+    # Every format announces its first round: watchers, notifications and webhooks learn
+    # which matches are to be played without reading the bracket.
+    _round_paired_publish(tournament_id=tournament_id, matches=first_round)
     audit_record(
         tournament_id=tournament_id,
         action=AuditAction.TOURNAMENT_STARTED,

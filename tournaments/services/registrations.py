@@ -37,7 +37,7 @@ from tournaments.models import (
     Tournament,
     TournamentStatus,
 )
-from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted_id
+from tournaments.selectors.registrations import registration_counts, registration_first_waitlisted
 from tournaments.services.prize_pools import prize_pool_id_ensure
 
 PIPELINE = "registration"
@@ -246,12 +246,13 @@ def registration_create(
     return outcome
 
 
-def _promote_first_waitlisted(*, tournament_id: int) -> int | None:
-    """Caller holds the tournament lock: move the head of the waitlist into the freed slot."""
-    head = registration_first_waitlisted_id(tournament_id=tournament_id)
+def _promote_first_waitlisted(*, tournament_id: int) -> tuple[int, int] | None:
+    """Caller holds the tournament lock: move the head of the waitlist into the freed slot.
+    Returns its (registration id, team id), or None when nobody was waiting."""
+    head = registration_first_waitlisted(tournament_id=tournament_id)
     if head is None:
         return None
-    Registration.objects.filter(pk=head, status=RegistrationStatus.WAITLISTED).update(
+    Registration.objects.filter(pk=head[0], status=RegistrationStatus.WAITLISTED).update(
         status=RegistrationStatus.CONFIRMED, updated_at=timezone.now()
     )
     return head
@@ -309,9 +310,11 @@ def registration_withdraw(*, user: User, registration_id: int) -> WithdrawalOutc
     publish_on_commit(
         tournament_id=tournament.pk,
         type=REGISTRATION_WITHDRAWN,
-        data={"team_id": registration.team_id},  # public data only, as in _publish_created
+        # Public data only, as in _publish_created: the team that takes the freed place is
+        # one that registration.created already showed every watcher as waitlisted.
+        data={"team_id": registration.team_id, "promoted_team_id": promoted[1] if promoted else None},
     )
-    return WithdrawalOutcome(registration=registration, promoted_registration_id=promoted)
+    return WithdrawalOutcome(registration=registration, promoted_registration_id=promoted[0] if promoted else None)
 
 
 def registrations_reject_waitlisted(*, tournament: Tournament, caller: str) -> list[int]:

@@ -129,6 +129,13 @@ class Command(BaseCommand):
             f"{base}/api/economy/transfers/",
             f"  curl -s -H 'Authorization: Token {carol}' {base}/api/economy/wallet/",
             "",
+            "Webhooks (the organizer's; a receiver of yours, on loopback here, gets every event signed,",
+            "in order, within a second: docs/webhooks.md) and certificates (after a finalization):",
+            f"  curl -s -X POST -H 'Authorization: Token {orga}' -H 'Content-Type: application/json' "
+            f'-d \'{{"url": "http://127.0.0.1:9000/hook", "events": ["registration.created"]}}\' '
+            f"{base}/api/tournaments/{tournament.pk}/webhooks/",
+            f"  curl -s -H 'Authorization: Token {carol}' {base}/api/certificates/",
+            "",
             "Watch the tournament live:",
             f"  browser:   sign in at {base}/admin/ (organizer), then open {base}/tournaments/{tournament.pk}/live/",
             f"  websocket: curl -s -X POST -H 'Authorization: Token {carol}' {base}/api/realtime/tickets/",

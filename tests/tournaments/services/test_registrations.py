@@ -214,7 +214,10 @@ def test_register_publishes_after_commit(tournament, team, captain, django_captu
 # --- withdraw ------------------------------------------------------------------------------
 
 
-def test_withdraw_frees_the_slot_and_promotes_the_head_of_the_waitlist(tournament, team, captain, member):
+def test_withdraw_frees_the_slot_and_promotes_the_head_of_the_waitlist(
+    tournament, team, captain, member, django_capture_on_commit_callbacks, monkeypatch
+):
+    published = capture_delivered(monkeypatch)
     confirmed = registration_create(user=captain, tournament_id=tournament.pk, team_id=team.pk).registration
     factories.confirmed_registration(tournament=tournament, team=factories.team(size=2))
     head, tail = factories.team(size=2), factories.team(size=2)
@@ -225,9 +228,14 @@ def test_withdraw_frees_the_slot_and_promotes_the_head_of_the_waitlist(tournamen
         user=tail.captain, tournament_id=tournament.pk, team_id=tail.pk
     ).registration
 
-    withdrawn = registration_withdraw(user=captain, registration_id=confirmed.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawn = registration_withdraw(user=captain, registration_id=confirmed.pk)
 
     assert (withdrawn.registration.status, withdrawn.promoted_registration_id) == ("withdrawn", head_registration.pk)
+    # The team that takes the place, for watchers and for its players' email (docs/security.md).
+    assert [e["data"] for e in published if e["type"] == "registration.withdrawn"] == [
+        {"team_id": team.pk, "promoted_team_id": head.pk}
+    ]
     statuses = dict(Registration.objects.values_list("pk", "status"))
     assert statuses[confirmed.pk] == "withdrawn"
     assert statuses[head_registration.pk] == "confirmed"

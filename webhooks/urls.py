@@ -1,0 +1,12 @@
+"""API routes of the webhooks app (mounted under /api/)."""
+
+from django.urls import path
+
+from webhooks.apis import TournamentWebhookListCreateApi, WebhookDeliveryListApi
+
+urlpatterns = [
+    path(
+        "tournaments/<id:tournament_id>/webhooks/", TournamentWebhookListCreateApi.as_view(), name="tournament-webhooks"
+    ),
+    path("webhooks/<id:endpoint_id>/deliveries/", WebhookDeliveryListApi.as_view(), name="webhook-deliveries"),
+]
