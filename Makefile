@@ -50,6 +50,9 @@ clean:
 # --- Production shape (docs/production.md) -------------------------------------------------
 WORKERS ?= 2
 BIND ?= 127.0.0.1:8000
+TASK_CONCURRENCY ?= 2
+CELERY_WORKER = $(BIN)/celery -A config worker --beat --concurrency $(TASK_CONCURRENCY) --loglevel INFO \
+	--schedule $${CELERY_BEAT_SCHEDULE:-/tmp/arena-celerybeat-schedule}
 
 serve: $(STAMP)  ## WORKERS=N uvicorn workers under gunicorn on BIND, and a Celery worker with beat; needs SECRET_KEY, DATABASE_URL, REDIS_URL
 	DJANGO_ENV=production $(BIN)/python manage.py migrate --noinput
@@ -57,16 +60,13 @@ serve: $(STAMP)  ## WORKERS=N uvicorn workers under gunicorn on BIND, and a Cele
 	# One fresh metrics directory for gunicorn's workers and the Celery worker: /metrics sums both.
 	export PROMETHEUS_MULTIPROC_DIR=$${PROMETHEUS_MULTIPROC_DIR:-$$(mktemp -d -t arena-prometheus-XXXXXX)} \
 		PROMETHEUS_MULTIPROC_SHARED=1; \
-	DJANGO_ENV=production $(MAKE) --no-print-directory worker & tasks=$$!; \
+	DJANGO_ENV=production $(CELERY_WORKER) & tasks=$$!; \
 	trap 'kill $$tasks 2>/dev/null' EXIT INT TERM; \
 	DJANGO_ENV=production WORKERS=$(WORKERS) BIND=$(BIND) \
 		$(BIN)/gunicorn --config deploy/gunicorn.conf.py deploy.asgi:application
 
-TASK_CONCURRENCY ?= 2
-
 worker: $(STAMP)  ## a Celery worker with beat on REDIS_URL (notifications, certificates, webhooks: docs/tasks.md)
-	exec $(BIN)/celery -A config worker --beat --concurrency $(TASK_CONCURRENCY) --loglevel INFO \
-		--schedule $${CELERY_BEAT_SCHEDULE:-/tmp/arena-celerybeat-schedule}
+	$(CELERY_WORKER)
 
 loadtest: $(STAMP)  ## start `serve` with WORKERS=N, drive the four hot paths, print the table, stop both
 	$(BIN)/python -m loadtest --workers $(WORKERS) $(LOADTEST_ARGS)

@@ -15,7 +15,7 @@ from realtime.events import EVENT_TYPES
 from tournaments.policies import tournament_run_require
 from tournaments.selectors.tournaments import tournament_get
 from webhooks.selectors import webhook_delivery_list, webhook_endpoint_get, webhook_endpoint_list
-from webhooks.services import webhook_endpoint_create
+from webhooks.services import webhook_endpoint_create, webhook_endpoint_delete, webhook_endpoint_enable
 
 
 class WebhookEndpointOutputSerializer(serializers.Serializer):
@@ -83,3 +83,23 @@ class WebhookDeliveryListApi(APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(webhook_delivery_list(endpoint_id=endpoint.pk), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class WebhookEndpointDeleteApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, endpoint_id: int) -> Response:
+        """Remove the endpoint and its delivery attempts."""
+        webhook_endpoint_delete(actor=authenticated_user(request), endpoint_id=endpoint_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookEndpointEnableApi(APIView):
+    class InputSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+        """No fields: the body is empty or ``{}``."""
+
+    @extend_schema(request=InputSerializer, responses={200: WebhookEndpointOutputSerializer})
+    def post(self, request: Request, endpoint_id: int) -> Response:
+        """Turn a disabled endpoint back on: it resumes at the first event it has not accepted."""
+        self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        endpoint = webhook_endpoint_enable(actor=authenticated_user(request), endpoint_id=endpoint_id)
+        return Response(WebhookEndpointOutputSerializer(endpoint).data)

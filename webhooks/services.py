@@ -32,7 +32,7 @@ from tournaments.selectors.tournaments import tournament_get
 from webhooks import http, signing
 from webhooks.errors import ErrorCode
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.selectors import webhook_endpoints_active
+from webhooks.selectors import webhook_endpoint_get, webhook_endpoints_active
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,22 @@ def webhook_endpoint_create(*, actor: User, tournament_id: int, url: str, events
         secret=f"whsec_{secrets.token_urlsafe(32)}",
         delivered_seq=head,
     )
+
+
+def webhook_endpoint_enable(*, actor: User, endpoint_id: int) -> WebhookEndpoint:
+    """Turn a disabled endpoint back on (its tournament's organizer or staff). It resumes at its
+    cursor: the event that kept failing first, then everything after it that the log retains."""
+    endpoint = webhook_endpoint_get(actor=actor, endpoint_id=endpoint_id)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        active=True, attempts=0, disabled_at=None, disabled_reason="", next_attempt_at=timezone.now()
+    )
+    endpoint.refresh_from_db()
+    return endpoint
+
+
+def webhook_endpoint_delete(*, actor: User, endpoint_id: int) -> None:
+    """Remove an endpoint and its delivery attempts (its tournament's organizer or staff)."""
+    webhook_endpoint_get(actor=actor, endpoint_id=endpoint_id).delete()
 
 
 @dataclass(frozen=True)

@@ -230,3 +230,39 @@ def test_the_dispatcher_hands_out_endpoints_behind_and_due_once_per_lease(organi
     assert jobs_due(webhook_endpoints_behind()) == [behind.pk]
     assert jobs_due(webhook_endpoints_behind()) == []  # already handed out: not again until its lease passes
     assert current.pk not in jobs_due(webhook_endpoints_behind())
+
+
+@override_settings(WEBHOOK_MAX_FAILURES=2)
+def test_a_disabled_endpoint_turned_back_on_resumes_at_the_event_that_failed(organizer, cup):
+    with Receiver(fail_first=2) as receiver:
+        endpoint = _endpoint(organizer, cup, receiver.url)
+        first, second = _event(cup), _event(cup)
+        webhook_deliver(endpoint_id=endpoint.pk)
+        webhook_deliver(endpoint_id=endpoint.pk)
+        endpoint.refresh_from_db()
+        assert endpoint.active is False
+        response = factories.client_for(organizer).post(f"/api/webhooks/{endpoint.pk}/enable/", {}, format="json")
+        assert response.status_code == 200
+        assert (response.json()["active"], response.json()["failures"], response.json()["disabled_reason"]) == (
+            True,
+            0,
+            "",
+        )
+        assert jobs_due(webhook_endpoints_behind()) == [endpoint.pk]
+        assert webhook_deliver(endpoint_id=endpoint.pk).delivered == 2
+    assert [call.delivery for call in receiver.accepted] == [f"{cup.pk}:{first}", f"{cup.pk}:{second}"]
+
+
+def test_only_its_organizer_deletes_an_endpoint_or_turns_it_back_on(organizer, outsider, cup):
+    endpoint = _endpoint(organizer, cup, "http://127.0.0.1:9/hook")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+    stranger = factories.client_for(outsider)
+    for response in (
+        stranger.post(f"/api/webhooks/{endpoint.pk}/enable/", {}, format="json"),
+        stranger.delete(f"/api/webhooks/{endpoint.pk}/"),
+    ):
+        assert (response.status_code, response.json()["code"]) == (404, "webhook_not_found")
+    endpoint.refresh_from_db()
+    assert endpoint.active is False
+    assert factories.client_for(organizer).delete(f"/api/webhooks/{endpoint.pk}/").status_code == 204
+    assert not WebhookEndpoint.objects.exists()
